@@ -1,0 +1,102 @@
+/**
+ * Assembles the server: HTTP (API, health, the built client), the command gateway and the sync
+ * endpoint on one port, over one storage and one board registry.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import express from 'express';
+import { PROTOCOL_VERSION } from '@pajataulu/shared';
+import { BoardRegistry } from './board/registry.js';
+import type { Config } from './config.js';
+import { CommandGateway } from './gateway/gateway.js';
+import { createApi } from './http/api.js';
+import { createLogger } from './log.js';
+import type { Storage } from './storage/storage.js';
+import { SyncEndpoint } from './sync/endpoint.js';
+
+const log = createLogger('app');
+
+export interface App {
+  readonly server: http.Server;
+  readonly registry: BoardRegistry;
+  readonly storage: Storage;
+  /** Starts listening; resolves with the bound port. */
+  listen(port: number, host?: string): Promise<number>;
+  /** Flushes every board, closes connections (clients reconnect), and closes storage. */
+  close(): Promise<void>;
+}
+
+export function createApp(config: Config, storage: Storage): App {
+  const registry = new BoardRegistry(storage, {
+    idleUnloadMs: config.boardIdleUnloadMs,
+    compactAfterUpdates: config.compactAfterUpdates,
+  });
+  const web = express();
+  web.disable('x-powered-by');
+  web.set('trust proxy', config.trustProxy);
+  web.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    next();
+  });
+
+  web.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', protocol: PROTOCOL_VERSION, liveBoards: registry.size });
+  });
+  web.use('/api', createApi({ storage, publicUrl: config.publicUrl }));
+
+  const clientDir = config.clientDir;
+  const indexHtml = clientDir ? path.join(clientDir, 'index.html') : undefined;
+  if (clientDir && indexHtml && fs.existsSync(indexHtml)) {
+    web.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '1y' }));
+    web.use(express.static(clientDir, { index: false, maxAge: '1h' }));
+    // Every other GET is a client route (/j/CODE, /b/CODE, …).
+    web.get(/^\/(?!api\/|socket\.io\/|sync\/).*/, (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(indexHtml);
+    });
+  } else {
+    log.warn('no built client to serve', { clientDir });
+    web.get('/', (_req, res) => {
+      res.status(503).type('text/plain').send('The client is not built: run `pnpm build`.\n');
+    });
+  }
+
+  const server = http.createServer(web);
+  const gateway = new CommandGateway(server, storage, registry);
+  const sync = new SyncEndpoint(storage, registry);
+  server.on('upgrade', (req, socket, head) => {
+    if (sync.handles(req)) sync.handleUpgrade(req, socket, head);
+    else if (!(req.url ?? '').startsWith('/socket.io/')) socket.destroy();
+  });
+
+  let closed: Promise<void> | undefined;
+  return {
+    server,
+    registry,
+    storage,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+    },
+    close() {
+      closed ??= (async () => {
+        server.close();
+        await registry.closeAll();
+        sync.close();
+        await gateway.close();
+        server.closeAllConnections();
+        await storage.close();
+      })();
+      return closed;
+    },
+  };
+}

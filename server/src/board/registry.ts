@@ -1,0 +1,173 @@
+/**
+ * Live boards: loaded from storage on first use, kept while anyone is connected, unloaded when
+ * idle. The registry is the only place that creates or drops a {@link LiveBoard}.
+ */
+import * as Y from 'yjs';
+import { migrateDoc } from '@pajataulu/shared';
+import { createLogger } from '../log.js';
+import type { Storage } from '../storage/storage.js';
+import { LiveBoard } from './live-board.js';
+
+const log = createLogger('registry');
+
+/** Transaction origin for state read from storage. */
+const LOAD_ORIGIN = Symbol('pajataulu.load');
+
+export interface RegistryOptions {
+  idleUnloadMs: number;
+  compactAfterUpdates: number;
+}
+
+export interface RegistryListeners {
+  /** A batch of a board became durable. */
+  onCommitted?: (boardId: string, update: Uint8Array) => void;
+  /** A board was dropped from memory after a storage failure; replicas must resync. */
+  onReset?: (boardId: string) => void;
+}
+
+export class BoardRegistry {
+  private readonly live = new Map<string, LiveBoard>();
+  private readonly loading = new Map<string, Promise<LiveBoard>>();
+  private readonly refs = new Map<string, number>();
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  private readonly listeners: RegistryListeners[] = [];
+  private closing = false;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly options: RegistryOptions,
+  ) {}
+
+  /** Subscribes to board events. Returns the unsubscribe function. */
+  listen(l: RegistryListeners): () => void {
+    this.listeners.push(l);
+    return () => {
+      const i = this.listeners.indexOf(l);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Number of boards in memory. */
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** Whether a board is in memory now. */
+  isLive(boardId: string): boolean {
+    return this.live.has(boardId);
+  }
+
+  /** Marks a board as in use by one more connection; it stays loaded until released. */
+  retain(boardId: string): void {
+    this.refs.set(boardId, (this.refs.get(boardId) ?? 0) + 1);
+    const t = this.idleTimers.get(boardId);
+    if (t) {
+      clearTimeout(t);
+      this.idleTimers.delete(boardId);
+    }
+  }
+
+  /** Releases one {@link retain}; the board unloads after the idle delay once nobody holds it. */
+  release(boardId: string): void {
+    const n = (this.refs.get(boardId) ?? 0) - 1;
+    if (n > 0) {
+      this.refs.set(boardId, n);
+      return;
+    }
+    this.refs.delete(boardId);
+    if (this.closing || !this.live.has(boardId)) return;
+    const t = setTimeout(() => {
+      this.idleTimers.delete(boardId);
+      if (!this.refs.has(boardId)) void this.unload(boardId);
+    }, this.options.idleUnloadMs);
+    t.unref();
+    this.idleTimers.set(boardId, t);
+  }
+
+  /** The live board, loading it from storage when needed. */
+  async get(boardId: string): Promise<LiveBoard> {
+    const b = this.live.get(boardId);
+    if (b) return b;
+    let p = this.loading.get(boardId);
+    if (!p) {
+      p = this.load(boardId).finally(() => this.loading.delete(boardId));
+      this.loading.set(boardId, p);
+    }
+    return p;
+  }
+
+  private async load(boardId: string): Promise<LiveBoard> {
+    const stored = await this.storage.loadDoc(boardId);
+    const doc = new Y.Doc();
+    doc.transact(() => {
+      if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+      for (const u of stored.updates) Y.applyUpdate(doc, u);
+    }, LOAD_ORIGIN);
+    const migrated: Uint8Array[] = [];
+    const capture = (u: Uint8Array) => migrated.push(u);
+    doc.on('update', capture);
+    const { from, to } = migrateDoc(doc);
+    doc.off('update', capture);
+    const authors = await this.storage.noteAuthors(boardId);
+    const board = new LiveBoard(
+      boardId,
+      doc,
+      authors,
+      this.storage,
+      {
+        committed: (id, update) => {
+          for (const l of this.listeners) l.onCommitted?.(id, update);
+        },
+        failed: (id, err) => this.fail(id, err),
+      },
+      this.options.compactAfterUpdates,
+      stored.lastUpdateId,
+      stored.updates.length + (migrated.length > 0 ? 1 : 0),
+    );
+    if (from !== to) {
+      // Store the migrated state before anyone syncs, so every replica starts from it.
+      await this.storage.compact(boardId, Y.encodeStateAsUpdate(doc), stored.lastUpdateId);
+      log.info('migrated board document', { board: boardId, from, to });
+    } else if (stored.updates.length >= this.options.compactAfterUpdates) {
+      await board.compact();
+    }
+    this.live.set(boardId, board);
+    log.debug('board loaded', { board: boardId, logEntries: stored.updates.length });
+    if (!this.refs.has(boardId) && !this.closing) {
+      // Loaded for a one-off request: unload after the idle delay unless someone retains it.
+      this.retain(boardId);
+      this.release(boardId);
+    }
+    return board;
+  }
+
+  private fail(boardId: string, err: unknown): void {
+    log.error('storage commit failed; dropping board from memory', { board: boardId, err });
+    const b = this.live.get(boardId);
+    if (!b) return;
+    this.live.delete(boardId);
+    b.destroy();
+    for (const l of this.listeners) l.onReset?.(boardId);
+  }
+
+  /** Writes everything pending, compacts and drops a board from memory. */
+  async unload(boardId: string): Promise<void> {
+    const b = this.live.get(boardId);
+    if (!b) return;
+    await b.drained();
+    if (this.refs.has(boardId) && !this.closing) return;
+    await b.compact();
+    this.live.delete(boardId);
+    b.destroy();
+    log.debug('board unloaded', { board: boardId });
+  }
+
+  /** Flushes and unloads every board (graceful shutdown). */
+  async closeAll(): Promise<void> {
+    this.closing = true;
+    for (const t of this.idleTimers.values()) clearTimeout(t);
+    this.idleTimers.clear();
+    await Promise.allSettled([...this.loading.values()]);
+    await Promise.all([...this.live.keys()].map((id) => this.unload(id)));
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Configuration from the environment, validated once at start-up. Every setting has a default
+ * that runs the embedded set-up (one process, SQLite file under ./data).
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+/** How long a board stays in memory after its last connection leaves, by default. */
+export const DEFAULT_BOARD_IDLE_UNLOAD_MS = 30_000;
+/** Update-log rows after which a board's document is compacted into one snapshot. */
+export const DEFAULT_COMPACT_AFTER_UPDATES = 500;
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  PUBLIC_URL: z
+    .url()
+    .optional()
+    .transform((u) => u?.replace(/\/+$/, '')),
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  BOARD_IDLE_UNLOAD_MS: z.coerce.number().int().min(0).default(DEFAULT_BOARD_IDLE_UNLOAD_MS),
+  COMPACT_AFTER_UPDATES: z.coerce.number().int().min(1).default(DEFAULT_COMPACT_AFTER_UPDATES),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  CLIENT_DIR: z.string().optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** SQLite database file. */
+  sqliteFile: string;
+  /** Origin used in links handed out; derived from each request when unset. */
+  publicUrl: string | undefined;
+  trustProxy: boolean;
+  boardIdleUnloadMs: number;
+  compactAfterUpdates: number;
+  logLevel: LogLevel;
+  /** Built client to serve; undefined serves no client. */
+  clientDir: string | undefined;
+}
+
+/** Thrown with every problem in the environment at once, so an operator fixes them in one go. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates configuration from `env`. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { clientDir?: string } = {}): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    sqliteFile: path.join(dataDir, 'pajataulu.sqlite'),
+    publicUrl: e.PUBLIC_URL,
+    trustProxy: e.TRUST_PROXY,
+    boardIdleUnloadMs: e.BOARD_IDLE_UNLOAD_MS,
+    compactAfterUpdates: e.COMPACT_AFTER_UPDATES,
+    logLevel: e.LOG_LEVEL,
+    clientDir: e.CLIENT_DIR ?? defaults.clientDir,
+  };
+}

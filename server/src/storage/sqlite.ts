@@ -1,0 +1,270 @@
+/**
+ * SQLite storage (better-sqlite3), the embedded default. WAL journal with `synchronous = FULL`:
+ * a commit has reached the disk when `commit` resolves, so an acknowledged command survives a
+ * killed process and a power cut alike.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { createLogger } from '../log.js';
+import {
+  JoinCodeTakenError,
+  type BoardRecord,
+  type CommitBatch,
+  type ParticipantRecord,
+  type Storage,
+  type StoredDoc,
+} from './storage.js';
+
+const log = createLogger('storage.sqlite');
+
+/** Numbered, forward-only schema migrations; each runs once, in its own transaction. */
+export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE boards (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        template TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        facilitator_key_hash TEXT NOT NULL,
+        projector_key_hash TEXT NOT NULL
+      );
+      CREATE TABLE board_snapshots (
+        board_id TEXT PRIMARY KEY REFERENCES boards(id) ON DELETE CASCADE,
+        snapshot BLOB NOT NULL,
+        through_update_id INTEGER NOT NULL
+      );
+      CREATE TABLE board_updates (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        data BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX board_updates_board ON board_updates(board_id, id);
+      CREATE TABLE participants (
+        id TEXT PRIMARY KEY,
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        display_name TEXT,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE INDEX participants_board ON participants(board_id);
+      CREATE TABLE note_authors (
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        note_id TEXT NOT NULL,
+        participant_id TEXT NOT NULL,
+        PRIMARY KEY (board_id, note_id)
+      );
+      CREATE TABLE applied_commands (
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        actor TEXT NOT NULL,
+        command_id TEXT NOT NULL,
+        applied_at INTEGER NOT NULL,
+        PRIMARY KEY (board_id, actor, command_id)
+      );
+    `,
+  },
+];
+
+interface BoardRow {
+  id: string;
+  code: string;
+  title: string;
+  template: string;
+  created_at: number;
+  facilitator_key_hash: string;
+  projector_key_hash: string;
+}
+interface ParticipantRow {
+  id: string;
+  board_id: string;
+  token_hash: string;
+  display_name: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+function toBoard(r: BoardRow): BoardRecord {
+  return {
+    id: r.id,
+    code: r.code,
+    title: r.title,
+    template: r.template,
+    createdAt: r.created_at,
+    facilitatorKeyHash: r.facilitator_key_hash,
+    projectorKeyHash: r.projector_key_hash,
+  };
+}
+function toParticipant(r: ParticipantRow): ParticipantRecord {
+  return {
+    id: r.id,
+    boardId: r.board_id,
+    tokenHash: r.token_hash,
+    displayName: r.display_name,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+  };
+}
+
+/** Runs pending migrations on `db`. Exported for tests. */
+export function migrateSqlite(db: Database.Database): number {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  );
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  const current = row.v ?? 0;
+  for (const m of SQLITE_MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+    })();
+    log.info('migrated', { version: m.version });
+  }
+  return SQLITE_MIGRATIONS.at(-1)?.version ?? 0;
+}
+
+/** Opens (creating if needed) the SQLite database at `file`. */
+export function openSqliteStorage(file: string): SqliteStorage {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrateSqlite(db);
+  return new SqliteStorage(db);
+}
+
+export class SqliteStorage implements Storage {
+  private readonly stmts;
+  private readonly commitTx;
+  private readonly compactTx;
+  private closed = false;
+
+  constructor(private readonly db: Database.Database) {
+    this.stmts = {
+      insertBoard: db.prepare(
+        `INSERT INTO boards (id, code, title, template, created_at, facilitator_key_hash, projector_key_hash)
+         VALUES (@id, @code, @title, @template, @createdAt, @facilitatorKeyHash, @projectorKeyHash)`,
+      ),
+      insertSnapshot: db.prepare(
+        'INSERT INTO board_snapshots (board_id, snapshot, through_update_id) VALUES (?, ?, ?)',
+      ),
+      upsertSnapshot: db.prepare(
+        `INSERT INTO board_snapshots (board_id, snapshot, through_update_id) VALUES (?, ?, ?)
+         ON CONFLICT (board_id) DO UPDATE SET snapshot = excluded.snapshot, through_update_id = excluded.through_update_id`,
+      ),
+      boardById: db.prepare('SELECT * FROM boards WHERE id = ?'),
+      boardByCode: db.prepare('SELECT * FROM boards WHERE code = ?'),
+      setTitle: db.prepare('UPDATE boards SET title = ? WHERE id = ?'),
+      insertParticipant: db.prepare(
+        `INSERT INTO participants (id, board_id, token_hash, display_name, created_at, revoked_at)
+         VALUES (@id, @boardId, @tokenHash, @displayName, @createdAt, @revokedAt)`,
+      ),
+      participantByToken: db.prepare('SELECT * FROM participants WHERE board_id = ? AND token_hash = ?'),
+      snapshot: db.prepare('SELECT snapshot, through_update_id FROM board_snapshots WHERE board_id = ?'),
+      updatesAfter: db.prepare('SELECT id, data FROM board_updates WHERE board_id = ? AND id > ? ORDER BY id'),
+      insertUpdate: db.prepare('INSERT INTO board_updates (board_id, data, created_at) VALUES (?, ?, ?)'),
+      deleteUpdatesThrough: db.prepare('DELETE FROM board_updates WHERE board_id = ? AND id <= ?'),
+      insertCommand: db.prepare(
+        'INSERT OR IGNORE INTO applied_commands (board_id, actor, command_id, applied_at) VALUES (?, ?, ?, ?)',
+      ),
+      commandExists: db.prepare(
+        'SELECT 1 FROM applied_commands WHERE board_id = ? AND actor = ? AND command_id = ?',
+      ),
+      insertAuthor: db.prepare(
+        'INSERT OR REPLACE INTO note_authors (board_id, note_id, participant_id) VALUES (?, ?, ?)',
+      ),
+      deleteAuthor: db.prepare('DELETE FROM note_authors WHERE board_id = ? AND note_id = ?'),
+      authors: db.prepare('SELECT note_id, participant_id FROM note_authors WHERE board_id = ?'),
+    };
+    this.commitTx = db.transaction((b: CommitBatch): number => {
+      const { lastInsertRowid } = this.stmts.insertUpdate.run(b.boardId, b.update, b.at);
+      for (const c of b.commands) this.stmts.insertCommand.run(b.boardId, c.actor, c.commandId, b.at);
+      for (const a of b.authors) this.stmts.insertAuthor.run(b.boardId, a.noteId, a.participantId);
+      for (const id of b.deletedNotes) this.stmts.deleteAuthor.run(b.boardId, id);
+      if (b.title !== undefined) this.stmts.setTitle.run(b.title, b.boardId);
+      return Number(lastInsertRowid);
+    });
+    this.compactTx = db.transaction((boardId: string, snapshot: Uint8Array, through: number) => {
+      this.stmts.upsertSnapshot.run(boardId, snapshot, through);
+      this.stmts.deleteUpdatesThrough.run(boardId, through);
+    });
+  }
+
+  async createBoard(board: BoardRecord, initialDoc: Uint8Array): Promise<void> {
+    try {
+      this.db.transaction(() => {
+        this.stmts.insertBoard.run(board);
+        this.stmts.insertSnapshot.run(board.id, initialDoc, 0);
+      })();
+    } catch (err) {
+      if (err instanceof Error && /UNIQUE constraint failed: boards\.code/.test(err.message)) {
+        throw new JoinCodeTakenError();
+      }
+      throw err;
+    }
+  }
+
+  async getBoard(id: string): Promise<BoardRecord | undefined> {
+    const r = this.stmts.boardById.get(id) as BoardRow | undefined;
+    return r && toBoard(r);
+  }
+
+  async getBoardByCode(code: string): Promise<BoardRecord | undefined> {
+    const r = this.stmts.boardByCode.get(code) as BoardRow | undefined;
+    return r && toBoard(r);
+  }
+
+  async addParticipant(p: ParticipantRecord): Promise<void> {
+    this.stmts.insertParticipant.run(p);
+  }
+
+  async getParticipantByToken(boardId: string, tokenHash: string): Promise<ParticipantRecord | undefined> {
+    const r = this.stmts.participantByToken.get(boardId, tokenHash) as ParticipantRow | undefined;
+    return r && toParticipant(r);
+  }
+
+  async loadDoc(boardId: string): Promise<StoredDoc> {
+    return this.db.transaction(() => {
+      const s = this.stmts.snapshot.get(boardId) as
+        | { snapshot: Buffer; through_update_id: number }
+        | undefined;
+      const after = s?.through_update_id ?? 0;
+      const rows = this.stmts.updatesAfter.all(boardId, after) as { id: number; data: Buffer }[];
+      return {
+        snapshot: s ? new Uint8Array(s.snapshot) : null,
+        updates: rows.map((r) => new Uint8Array(r.data)),
+        lastUpdateId: rows.at(-1)?.id ?? after,
+      };
+    })();
+  }
+
+  async commit(batch: CommitBatch): Promise<number> {
+    return this.commitTx(batch);
+  }
+
+  async compact(boardId: string, snapshot: Uint8Array, throughUpdateId: number): Promise<void> {
+    this.compactTx(boardId, snapshot, throughUpdateId);
+  }
+
+  async isCommandApplied(boardId: string, actor: string, commandId: string): Promise<boolean> {
+    return this.stmts.commandExists.get(boardId, actor, commandId) !== undefined;
+  }
+
+  async noteAuthors(boardId: string): Promise<Map<string, string>> {
+    const rows = this.stmts.authors.all(boardId) as { note_id: string; participant_id: string }[];
+    return new Map(rows.map((r) => [r.note_id, r.participant_id]));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Test harness: a real server on port 0 over a real SQLite file, and real clients (socket.io-client
+ * for commands, y-websocket's WebsocketProvider for the document), as a browser would use them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { io, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import {
+  PROTOCOL_VERSION,
+  randomId,
+  type CommandAck,
+  type CommandInput,
+  type SessionInfo,
+} from '@pajataulu/shared';
+import { createApp, type App } from '../app.js';
+import { loadConfig } from '../config.js';
+import { setLogLevel } from '../log.js';
+import { openSqliteStorage } from '../storage/sqlite.js';
+
+setLogLevel('silent');
+
+export interface TestServer {
+  app: App;
+  url: string;
+  port: number;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** A fresh temporary data directory. */
+export function tempDataDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'pajataulu-test-'));
+}
+
+/** Starts a server in this process on port 0. */
+export async function startServer(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? tempDataDir();
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...opts.env });
+  const app = createApp(config, openSqliteStorage(config.sqliteFile));
+  const port = await app.listen(0, '127.0.0.1');
+  return { app, url: `http://127.0.0.1:${port}`, port, dataDir, close: () => app.close() };
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The built server entry point (the test command builds before it tests). */
+export const BUILT_MAIN = path.resolve(here, '../../dist/main.js');
+
+export interface ChildServer {
+  proc: ChildProcess;
+  url: string;
+  port: number;
+}
+
+/** Starts the built server as a separate process, so a test can kill it with any signal. */
+export async function spawnServer(dataDir: string): Promise<ChildServer> {
+  if (!fs.existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run \`pnpm build\` first`);
+  const proc = spawn(process.execPath, [BUILT_MAIN], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', PAJATAULU_PRINT_PORT: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('server did not start in time')), 15_000);
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /PORT=(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { proc, port, url: `http://127.0.0.1:${port}` };
+}
+
+/** Waits until a child process has exited. */
+export function exited(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => proc.once('exit', () => resolve()));
+}
+
+export interface CreatedBoard {
+  boardId: string;
+  code: string;
+  facilitatorKey: string;
+  projectorKey: string;
+  links: { participant: string; facilitator: string; projector: string };
+}
+
+export async function createBoard(url: string, title = 'Työpaja'): Promise<CreatedBoard> {
+  const res = await fetch(`${url}/api/boards`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title, template: 'blank' }),
+  });
+  if (res.status !== 201) throw new Error(`create board: ${res.status} ${await res.text()}`);
+  return (await res.json()) as CreatedBoard;
+}
+
+export interface Joined {
+  boardId: string;
+  code: string;
+  participantId: string;
+  token: string;
+}
+
+export async function joinBoard(url: string, code: string, name?: string): Promise<Joined> {
+  const res = await fetch(`${url}/api/boards/${code}/join`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(name === undefined ? {} : { name }),
+  });
+  if (res.status !== 200) throw new Error(`join: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Joined;
+}
+
+export type Credentials = { token: string } | { facilitatorKey: string } | { projectorKey: string };
+
+/** Polls `check` until it returns true, or fails after `timeoutMs`. */
+export async function waitFor(check: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A client as the browser app is: commands over socket.io, the document over y-websocket. */
+export class TestClient {
+  session: SessionInfo | undefined;
+  private constructor(
+    readonly socket: Socket,
+    readonly doc: Y.Doc,
+    readonly provider: WebsocketProvider,
+  ) {}
+
+  static async connect(url: string, boardId: string, creds: Credentials): Promise<TestClient> {
+    const socket = io(url, {
+      auth: { protocol: PROTOCOL_VERSION, board: boardId, ...creds },
+      transports: ['websocket'],
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 200,
+    });
+    const doc = new Y.Doc();
+    const params: Record<string, string> = { protocol: String(PROTOCOL_VERSION) };
+    for (const [k, v] of Object.entries(creds)) params[k] = v as string;
+    const provider = new WebsocketProvider(`${url.replace(/^http/, 'ws')}/sync`, boardId, doc, {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      WebSocketPolyfill: WebSocket as any,
+      params,
+      disableBc: true,
+      maxBackoffTime: 200,
+    });
+    const client = new TestClient(socket, doc, provider);
+    socket.on('session', (s: SessionInfo) => (client.session = s));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('session', () => resolve());
+      socket.once('connect_error', (e) => reject(e));
+    });
+    await waitFor(() => provider.synced, 5_000, 'document sync');
+    return client;
+  }
+
+  /** Sends a command (with a fresh id unless one is given) and resolves with its acknowledgement. */
+  command(command: CommandInput | Record<string, unknown>, id: string = randomId(20)): Promise<CommandAck> {
+    return this.socket.timeout(10_000).emitWithAck('command', { id, command }) as Promise<CommandAck>;
+  }
+
+  /** Resolves once the local replica holds the version an acknowledgement names. */
+  async visible(ack: CommandAck): Promise<void> {
+    if (!ack.ok) throw new Error(`command refused: ${ack.error.code} ${ack.error.message}`);
+    await waitFor(() => Y.getState(this.doc.store, ack.version.client) >= ack.version.clock, 5_000, 'update');
+  }
+
+  close(): void {
+    this.socket.close();
+    this.provider.destroy();
+    this.doc.destroy();
+  }
+}
+
+/** A note or prompt id. */
+export const newId = (): string => randomId(20);

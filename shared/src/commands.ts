@@ -1,0 +1,183 @@
+/**
+ * Commands: the only way anything on a board changes. A client sends a {@link CommandEnvelope}
+ * over socket.io; the server parses it with {@link parseEnvelope}, authorises it
+ * (`permissions.ts`) and applies it (`apply.ts`).
+ */
+import { z } from 'zod';
+import { NOTE_COLORS } from './board.js';
+import {
+  MAX_BOARD_TITLE_LENGTH,
+  MAX_COMMAND_ID_LENGTH,
+  MAX_COORDINATE,
+  MAX_NOTE_TEXT_LENGTH,
+  MAX_PROMPT_SIZE,
+  MAX_PROMPT_TITLE_LENGTH,
+  MIN_COMMAND_ID_LENGTH,
+  MIN_PROMPT_SIZE,
+} from './limits.js';
+import { RECORD_ID_PATTERN } from './ids.js';
+import { ErrorCode, type ProtocolError } from './protocol.js';
+
+const recordId = z.string().regex(RECORD_ID_PATTERN, 'a 20-character base-36 id');
+const coordinate = z.number().finite().min(-MAX_COORDINATE).max(MAX_COORDINATE);
+const promptSide = z.number().finite().min(MIN_PROMPT_SIZE).max(MAX_PROMPT_SIZE);
+const noteText = z.string().max(MAX_NOTE_TEXT_LENGTH);
+const promptTitle = z.string().max(MAX_PROMPT_TITLE_LENGTH);
+const boardTitle = z.string().max(MAX_BOARD_TITLE_LENGTH);
+const noteColor = z.enum(NOTE_COLORS);
+
+export const NoteAdd = z.strictObject({
+  type: z.literal('note.add'),
+  id: recordId,
+  x: coordinate,
+  y: coordinate,
+  text: noteText.default(''),
+  color: noteColor.optional(),
+});
+export const NoteMove = z.strictObject({
+  type: z.literal('note.move'),
+  id: recordId,
+  x: coordinate,
+  y: coordinate,
+});
+export const NoteUpdate = z.strictObject({
+  type: z.literal('note.update'),
+  id: recordId,
+  text: noteText.optional(),
+  color: noteColor.optional(),
+});
+export const NoteDelete = z.strictObject({ type: z.literal('note.delete'), id: recordId });
+
+export const PromptAdd = z.strictObject({
+  type: z.literal('prompt.add'),
+  id: recordId,
+  title: promptTitle,
+  x: coordinate,
+  y: coordinate,
+  w: promptSide,
+  h: promptSide,
+});
+export const PromptUpdate = z.strictObject({
+  type: z.literal('prompt.update'),
+  id: recordId,
+  title: promptTitle.optional(),
+  x: coordinate.optional(),
+  y: coordinate.optional(),
+  w: promptSide.optional(),
+  h: promptSide.optional(),
+});
+export const PromptDelete = z.strictObject({ type: z.literal('prompt.delete'), id: recordId });
+
+export const BoardUpdate = z.strictObject({
+  type: z.literal('board.update'),
+  title: boardTitle.optional(),
+});
+
+/** Every command, keyed by its type. */
+export const COMMAND_SCHEMAS = {
+  'note.add': NoteAdd,
+  'note.move': NoteMove,
+  'note.update': NoteUpdate,
+  'note.delete': NoteDelete,
+  'prompt.add': PromptAdd,
+  'prompt.update': PromptUpdate,
+  'prompt.delete': PromptDelete,
+  'board.update': BoardUpdate,
+} as const;
+
+export type CommandType = keyof typeof COMMAND_SCHEMAS;
+export const COMMAND_TYPES = Object.keys(COMMAND_SCHEMAS) as CommandType[];
+
+export type Command = {
+  [K in CommandType]: z.output<(typeof COMMAND_SCHEMAS)[K]>;
+}[CommandType];
+/** What a client may send for a command (defaults not yet filled in). */
+export type CommandInput = {
+  [K in CommandType]: z.input<(typeof COMMAND_SCHEMAS)[K]>;
+}[CommandType];
+export type CommandOf<K extends CommandType> = Extract<Command, { type: K }>;
+
+/** Command ids are made by the client; a retry reuses the id. */
+export const COMMAND_ID_PATTERN = new RegExp(
+  `^[A-Za-z0-9_-]{${MIN_COMMAND_ID_LENGTH},${MAX_COMMAND_ID_LENGTH}}$`,
+);
+
+export interface CommandEnvelope {
+  /** Client-made id; the server applies a given id at most once per session. */
+  id: string;
+  command: Command;
+}
+
+export type ParseResult =
+  | { ok: true; envelope: CommandEnvelope }
+  | { ok: false; error: ProtocolError; id?: string };
+
+function isCommandType(t: unknown): t is CommandType {
+  return typeof t === 'string' && Object.hasOwn(COMMAND_SCHEMAS, t);
+}
+
+const TEXT_FIELDS = new Set(['text', 'title']);
+
+/**
+ * Parses an untrusted message into a command envelope, or a typed error saying what is wrong.
+ * Never throws.
+ */
+export function parseEnvelope(raw: unknown): ParseResult {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return fail(ErrorCode.InvalidMessage, 'a command envelope must be an object');
+  }
+  const { id, command } = raw as { id?: unknown; command?: unknown };
+  if (typeof id !== 'string' || !COMMAND_ID_PATTERN.test(id)) {
+    return fail(ErrorCode.InvalidMessage, `id must match ${COMMAND_ID_PATTERN.source}`);
+  }
+  if (typeof command !== 'object' || command === null || Array.isArray(command)) {
+    return fail(ErrorCode.InvalidMessage, 'command must be an object', id);
+  }
+  const type = (command as { type?: unknown }).type;
+  if (!isCommandType(type)) {
+    return fail(ErrorCode.UnknownCommand, `unknown command type ${JSON.stringify(type)}`, id);
+  }
+  const parsed = COMMAND_SCHEMAS[type].safeParse(command);
+  if (!parsed.success) {
+    const tooLong = parsed.error.issues.find(
+      (i) => i.code === 'too_big' && TEXT_FIELDS.has(String(i.path[0])),
+    );
+    if (tooLong) {
+      return fail(ErrorCode.TextTooLong, `${String(tooLong.path[0])}: ${tooLong.message}`, id);
+    }
+    const first = parsed.error.issues[0];
+    const where = first ? first.path.join('.') || '(command)' : '(command)';
+    return fail(ErrorCode.InvalidCommand, `${type} ${where}: ${first?.message ?? 'invalid'}`, id);
+  }
+  return { ok: true, envelope: { id, command: normalize(parsed.data as Command) } };
+}
+
+function fail(code: ErrorCode, message: string, id?: string): ParseResult {
+  return id === undefined ? { ok: false, error: { code, message } } : { ok: false, error: { code, message }, id };
+}
+
+/**
+ * Text is stored in Unicode normal form C with control characters (other than line breaks and
+ * tabs) removed, so the same words always look and compare the same.
+ */
+export function normalizeText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.normalize('NFC').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
+}
+
+function normalize(c: Command): Command {
+  switch (c.type) {
+    case 'note.add':
+      return { ...c, text: normalizeText(c.text) };
+    case 'note.update':
+      return c.text === undefined ? c : { ...c, text: normalizeText(c.text) };
+    case 'prompt.add':
+      return { ...c, title: normalizeText(c.title) };
+    case 'prompt.update':
+      return c.title === undefined ? c : { ...c, title: normalizeText(c.title) };
+    case 'board.update':
+      return c.title === undefined ? c : { ...c, title: normalizeText(c.title) };
+    default:
+      return c;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Every bound the system enforces, in one place. The server enforces them; the client reads them
+ * to stop the user early (e.g. a counter under the note editor). Changing one is a protocol change
+ * only when it tightens what a client may send.
+ */
+
+/** Longest note text, in UTF-16 code units after normalisation. */
+export const MAX_NOTE_TEXT_LENGTH = 1_000;
+/** Longest prompt (frame) title. */
+export const MAX_PROMPT_TITLE_LENGTH = 200;
+/** Longest board title. */
+export const MAX_BOARD_TITLE_LENGTH = 120;
+/** Longest display name a participant may choose. */
+export const MAX_DISPLAY_NAME_LENGTH = 60;
+
+/** Notes one board may hold. */
+export const MAX_NOTES_PER_BOARD = 20_000;
+/** Prompts (titled areas) one board may hold. */
+export const MAX_PROMPTS_PER_BOARD = 200;
+
+/** Canvas coordinates are kept within ±this many units, so nothing can be placed out of reach. */
+export const MAX_COORDINATE = 1_000_000;
+/** Smallest and largest prompt side, in canvas units. */
+export const MIN_PROMPT_SIZE = 120;
+export const MAX_PROMPT_SIZE = 20_000;
+
+/** A note's side, in canvas units. Notes are squares of a fixed size so text wraps the same everywhere. */
+export const NOTE_SIZE = 160;
+
+/** Largest socket.io message (a command envelope) the server reads; larger ones close the socket. */
+export const MAX_COMMAND_MESSAGE_BYTES = 16 * 1024;
+/** Largest y-websocket frame the server reads; larger ones close the connection (code 1009). */
+export const MAX_SYNC_MESSAGE_BYTES = 64 * 1024;
+/** Largest JSON body the HTTP API reads. */
+export const MAX_HTTP_BODY_BYTES = 16 * 1024;
+
+/** Client-made command ids: this many characters at least and at most. */
+export const MIN_COMMAND_ID_LENGTH = 8;
+export const MAX_COMMAND_ID_LENGTH = 64;

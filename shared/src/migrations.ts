@@ -1,0 +1,68 @@
+/**
+ * Forward-only migrations of the board document. Each step lifts a document from `version - 1`
+ * to `version`; the server runs them when it loads a board, before the first client syncs, inside
+ * one transaction.
+ */
+import type * as Y from 'yjs';
+import { BOARD_SCHEMA_VERSION, metaMap } from './board.js';
+
+export interface DocMigration {
+  /** The schema version this step produces. */
+  version: number;
+  /** What the step changes, for logs. */
+  description: string;
+  up: (doc: Y.Doc) => void;
+}
+
+/**
+ * The steps, in order. Version 1 is the first layout: there is nothing to migrate from yet. A new
+ * layout appends `{ version: 2, up }` here and bumps {@link BOARD_SCHEMA_VERSION}.
+ */
+export const DOC_MIGRATIONS: readonly DocMigration[] = [];
+
+/** Thrown when a stored document was written by a newer server than this one. */
+export class DocTooNewError extends Error {
+  constructor(readonly version: number) {
+    super(`board document has schema version ${version}; this server knows up to ${BOARD_SCHEMA_VERSION}`);
+    this.name = 'DocTooNewError';
+  }
+}
+
+/** Checks that the migration list is contiguous and ends at the current schema version. */
+export function checkMigrations(
+  migrations: readonly DocMigration[] = DOC_MIGRATIONS,
+  target = BOARD_SCHEMA_VERSION,
+): void {
+  let expected = 2;
+  for (const m of migrations) {
+    if (m.version !== expected) throw new Error(`migration ${m.version} out of order; expected ${expected}`);
+    expected++;
+  }
+  if (expected - 1 !== Math.max(1, target) && migrations.length > 0)
+    throw new Error(`migrations end at ${expected - 1}, schema version is ${target}`);
+}
+
+/**
+ * Brings `doc` up to the current schema version. Returns the version it had and the version it
+ * has now. A document without a version (never initialised) is left alone and reported as 0.
+ */
+export function migrateDoc(
+  doc: Y.Doc,
+  migrations: readonly DocMigration[] = DOC_MIGRATIONS,
+  target = BOARD_SCHEMA_VERSION,
+): { from: number; to: number } {
+  const meta = metaMap(doc);
+  const raw = meta.get('schemaVersion');
+  const from = typeof raw === 'number' ? raw : 0;
+  if (from === 0) return { from, to: from };
+  if (from > target) throw new DocTooNewError(from);
+  if (from === target) return { from, to: from };
+  doc.transact(() => {
+    for (const m of migrations) {
+      if (m.version <= from || m.version > target) continue;
+      m.up(doc);
+      meta.set('schemaVersion', m.version);
+    }
+  });
+  return { from, to: target };
+}

@@ -1,0 +1,38 @@
+/**
+ * Who may do what: one table, read by the server (to refuse) and the client (to hide what a user
+ * cannot do).
+ */
+import type { CommandType } from './commands.js';
+import type { Role } from './protocol.js';
+
+/**
+ * - `always`: allowed.
+ * - `own`: allowed on records the caller created.
+ * - `never`: refused with `forbidden`.
+ */
+export type Grant = 'always' | 'own' | 'never';
+
+export const PERMISSIONS: Readonly<Record<CommandType, Readonly<Record<Role, Grant>>>> = {
+  'note.add': { facilitator: 'always', participant: 'always', projector: 'never' },
+  'note.move': { facilitator: 'always', participant: 'own', projector: 'never' },
+  'note.update': { facilitator: 'always', participant: 'own', projector: 'never' },
+  'note.delete': { facilitator: 'always', participant: 'own', projector: 'never' },
+  'prompt.add': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'prompt.update': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'prompt.delete': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'board.update': { facilitator: 'always', participant: 'never', projector: 'never' },
+};
+
+/**
+ * Whether `role` may run a command of `type`. `ownsTarget` says whether the caller created the
+ * record the command targets (ignored where the grant is not `own`).
+ */
+export function isAllowed(role: Role, type: CommandType, ownsTarget: boolean): boolean {
+  const grant = PERMISSIONS[type][role];
+  return grant === 'always' || (grant === 'own' && ownsTarget);
+}
+
+/** Whether a role could run a command of `type` on at least some record (for showing UI). */
+export function canEver(role: Role, type: CommandType): boolean {
+  return PERMISSIONS[type][role] !== 'never';
+}

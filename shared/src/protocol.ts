@@ -1,0 +1,147 @@
+/**
+ * The wire protocol: its version, the closed set of error codes, the close codes of the sync
+ * endpoint, and the shapes of the socket.io events. docs/PROTOCOL.md describes the same in prose.
+ */
+
+/**
+ * Bumped whenever a change would make an older client misbehave. The server refuses a client that
+ * speaks another version with {@link ErrorCode.ProtocolMismatch}.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Every error a client can be told, as a stable code. The client translates each one. */
+export const ErrorCode = {
+  /** The message is not a command envelope at all (not an object, no id, bad id). */
+  InvalidMessage: 'invalid_message',
+  /** The envelope names a command type the server does not know. */
+  UnknownCommand: 'unknown_command',
+  /** The command's payload does not match its schema (wrong types, missing fields). */
+  InvalidCommand: 'invalid_command',
+  /** A text field is longer than its limit. */
+  TextTooLong: 'text_too_long',
+  /** The note or prompt the command names does not exist. */
+  NotFound: 'not_found',
+  /** The board does not exist (or the join code is wrong). */
+  BoardNotFound: 'board_not_found',
+  /** A command tried to create something whose id is taken. */
+  AlreadyExists: 'already_exists',
+  /** The caller's role may not do this (e.g. change another participant's note). */
+  Forbidden: 'forbidden',
+  /** Missing or wrong credentials (facilitator key, session token). */
+  Unauthorized: 'unauthorized',
+  /** A count limit of the board is reached (notes, prompts). */
+  LimitReached: 'limit_reached',
+  /** Too many requests; try again later. */
+  RateLimited: 'rate_limited',
+  /** The message is larger than the server reads. */
+  MessageTooLarge: 'message_too_large',
+  /** The client speaks another protocol version; it must reload. */
+  ProtocolMismatch: 'protocol_mismatch',
+  /** Storage is unavailable; nothing was changed, the command may be retried. */
+  Unavailable: 'unavailable',
+  /** An unexpected server fault; nothing was changed. */
+  Internal: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+/** Narrows an unknown value to an {@link ErrorCode}. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && ERROR_CODES.has(value);
+}
+
+/** A typed error as it travels in acknowledgements and HTTP responses. */
+export interface ProtocolError {
+  code: ErrorCode;
+  /** English text for logs and developers; the UI shows its own translation of `code`. */
+  message: string;
+}
+
+/**
+ * Close codes of the read-only sync endpoint (WebSocket close frames). 1009 (message too big) is
+ * sent by the WebSocket layer itself.
+ */
+export const SyncCloseCode = {
+  /** A frame could not be read at all. */
+  BadMessage: 4400,
+  /** No or wrong credentials for this board. */
+  Unauthorized: 4401,
+  /** The session was revoked by a facilitator. */
+  Revoked: 4403,
+  /** No board with that id. */
+  BoardNotFound: 4404,
+  /** The client speaks another protocol version. */
+  ProtocolMismatch: 4426,
+  /** The server is shutting down; reconnect (to this or another instance). */
+  GoingAway: 4503,
+} as const;
+export type SyncCloseCode = (typeof SyncCloseCode)[keyof typeof SyncCloseCode];
+
+/** The roles a connection can have on a board. */
+export const ROLES = ['facilitator', 'participant', 'projector'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A position in the server's document after a change: the change is visible once a replica has it. */
+export interface DocVersion {
+  /** The Yjs client id the server writes with. */
+  client: number;
+  /** That client's clock after the change. */
+  clock: number;
+}
+
+/** Acknowledgement of a command. */
+export type CommandAck =
+  | {
+      ok: true;
+      /** False when the command id had been applied before and this was a retry. */
+      applied: boolean;
+      /** The replica shows the change once it holds this version. */
+      version: DocVersion;
+    }
+  | { ok: false; error: ProtocolError };
+
+/** What the socket.io handshake carries in `auth`. Exactly one credential is given. */
+export interface HandshakeAuth {
+  protocol: number;
+  board: string;
+  /** A participant's session token from the join endpoint. */
+  token?: string;
+  /** The facilitator key from the facilitator link. */
+  facilitatorKey?: string;
+  /** The projector key from the projector link. */
+  projectorKey?: string;
+}
+
+/** Sent once to each socket after it connects: who it is on the board. */
+export interface SessionInfo {
+  protocol: number;
+  role: Role;
+  boardId: string;
+  code: string;
+  /** The participant's own id; absent for facilitators and projectors. Never sent to anyone else. */
+  participantId?: string;
+  /** Ids of the notes this session wrote; only ever sent to their author. */
+  ownNotes: string[];
+  /** Server time in ms since the epoch, for clock-offset estimates. */
+  serverTime: number;
+}
+
+/** Aggregated presence of a board; never names anyone. */
+export interface PresenceInfo {
+  participants: number;
+  facilitators: number;
+  projectors: number;
+}
+
+/** socket.io events the server emits. */
+export interface ServerToClientEvents {
+  session: (info: SessionInfo) => void;
+  presence: (info: PresenceInfo) => void;
+  /** A note this session created (on another tab of the same session) is now known as its own. */
+  'own.notes': (noteIds: string[]) => void;
+}
+
+/** socket.io events a client emits. */
+export interface ClientToServerEvents {
+  command: (envelope: unknown, ack: (result: CommandAck) => void) => void;
+}
