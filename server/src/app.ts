@@ -51,7 +51,10 @@ export function createApp(config: Config, storage: Storage): App {
   const clientDir = config.clientDir;
   const indexHtml = clientDir ? path.join(clientDir, 'index.html') : undefined;
   if (clientDir && indexHtml && fs.existsSync(indexHtml)) {
-    web.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '1y' }));
+    web.use(
+      '/assets',
+      express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '1y' }),
+    );
     web.use(express.static(clientDir, { index: false, maxAge: '1h' }));
     // Every other GET is a client route (/j/CODE, /b/CODE, …).
     web.get(/^\/(?!api\/|socket\.io\/|sync\/).*/, (_req, res) => {

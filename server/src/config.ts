@@ -56,7 +56,10 @@ export class ConfigError extends Error {
 }
 
 /** Reads and validates configuration from `env`. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: { clientDir?: string } = {}): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  defaults: { clientDir?: string } = {},
+): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));

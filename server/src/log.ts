@@ -19,11 +19,23 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-function write(level: Exclude<LogLevel, 'silent'>, module: string, msg: string, fields?: Record<string, unknown>): void {
+function write(
+  level: Exclude<LogLevel, 'silent'>,
+  module: string,
+  msg: string,
+  fields?: Record<string, unknown>,
+): void {
   if (ORDER[level] < threshold) return;
-  const line: Record<string, unknown> = { t: new Date().toISOString(), level, module, msg, ...fields };
+  const line: Record<string, unknown> = {
+    t: new Date().toISOString(),
+    level,
+    module,
+    msg,
+    ...fields,
+  };
   const err = fields?.['err'];
-  if (err instanceof Error) line['err'] = { name: err.name, message: err.message, stack: err.stack };
+  if (err instanceof Error)
+    line['err'] = { name: err.name, message: err.message, stack: err.stack };
   process.stderr.write(JSON.stringify(line) + '\n');
 }
 

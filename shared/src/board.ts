@@ -10,7 +10,7 @@
  * The document holds only what every participant of the board may see: no author, no session,
  * no per-author field. Only the server writes it (see `apply.ts`).
  */
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 
 /** The schema version this code writes. Older documents are migrated on load (`migrations.ts`). */
 export const BOARD_SCHEMA_VERSION = 1;

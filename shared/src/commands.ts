@@ -109,8 +109,7 @@ export interface CommandEnvelope {
 }
 
 export type ParseResult =
-  | { ok: true; envelope: CommandEnvelope }
-  | { ok: false; error: ProtocolError; id?: string };
+  { ok: true; envelope: CommandEnvelope } | { ok: false; error: ProtocolError; id?: string };
 
 function isCommandType(t: unknown): t is CommandType {
   return typeof t === 'string' && Object.hasOwn(COMMAND_SCHEMAS, t);
@@ -153,7 +152,9 @@ export function parseEnvelope(raw: unknown): ParseResult {
 }
 
 function fail(code: ErrorCode, message: string, id?: string): ParseResult {
-  return id === undefined ? { ok: false, error: { code, message } } : { ok: false, error: { code, message }, id };
+  return id === undefined
+    ? { ok: false, error: { code, message } }
+    : { ok: false, error: { code, message }, id };
 }
 
 /**

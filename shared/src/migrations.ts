@@ -23,7 +23,9 @@ export const DOC_MIGRATIONS: readonly DocMigration[] = [];
 /** Thrown when a stored document was written by a newer server than this one. */
 export class DocTooNewError extends Error {
   constructor(readonly version: number) {
-    super(`board document has schema version ${version}; this server knows up to ${BOARD_SCHEMA_VERSION}`);
+    super(
+      `board document has schema version ${version}; this server knows up to ${BOARD_SCHEMA_VERSION}`,
+    );
     this.name = 'DocTooNewError';
   }
 }
@@ -35,7 +37,8 @@ export function checkMigrations(
 ): void {
   let expected = 2;
   for (const m of migrations) {
-    if (m.version !== expected) throw new Error(`migration ${m.version} out of order; expected ${expected}`);
+    if (m.version !== expected)
+      throw new Error(`migration ${m.version} out of order; expected ${expected}`);
     expected++;
   }
   if (expected - 1 !== Math.max(1, target) && migrations.length > 0)

@@ -16,8 +16,7 @@ export interface Credentials {
 }
 
 export type AuthResult =
-  | { ok: true; session: Session }
-  | { ok: false; code: ErrorCode; message: string };
+  { ok: true; session: Session } | { ok: false; code: ErrorCode; message: string };
 
 const BOARD_ID_PATTERN = /^[0-9a-z]{1,64}$/;
 const SECRET_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;

@@ -96,7 +96,9 @@ export class LiveBoard {
   /** Resolves when every queued command has been committed or refused. */
   drained(): Promise<void> {
     if (this.idle) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(() => (this.idle ? resolve() : void this.drained().then(resolve))));
+    return new Promise((resolve) =>
+      this.idleWaiters.push(() => (this.idle ? resolve() : void this.drained().then(resolve))),
+    );
   }
 
   /** Queues a parsed command; resolves with its acknowledgement once it is durable or refused. */
@@ -138,10 +140,15 @@ export class LiveBoard {
       if (this.recent.has(key)) duplicate[i] = true;
       else {
         try {
-          duplicate[i] = await this.storage.isCommandApplied(this.id, actorKey(q.session), q.envelope.id);
+          duplicate[i] = await this.storage.isCommandApplied(
+            this.id,
+            actorKey(q.session),
+            q.envelope.id,
+          );
         } catch (err) {
           log.error('command lookup failed', { board: this.id, err });
-          for (const b of batch) b.resolve(fail(ErrorCode.Unavailable, 'storage is unavailable; retry'));
+          for (const b of batch)
+            b.resolve(fail(ErrorCode.Unavailable, 'storage is unavailable; retry'));
           return;
         }
       }
@@ -153,7 +160,14 @@ export class LiveBoard {
       if (origin === COMMAND_ORIGIN) updates.push(u);
     };
     const results: (ProtocolError | 'applied' | 'duplicate')[] = [];
-    const commit: CommitBatch = { boardId: this.id, update: new Uint8Array(), commands: [], authors: [], deletedNotes: [], at };
+    const commit: CommitBatch = {
+      boardId: this.id,
+      update: new Uint8Array(),
+      commands: [],
+      authors: [],
+      deletedNotes: [],
+      at,
+    };
     this.doc.on('update', onUpdate);
     try {
       for (let i = 0; i < batch.length; i++) {
@@ -193,7 +207,9 @@ export class LiveBoard {
       } catch (err) {
         this.dead = true;
         for (const q of [...batch, ...this.queue.splice(0)]) {
-          q.resolve(fail(ErrorCode.Unavailable, 'storage is unavailable; nothing was changed; retry'));
+          q.resolve(
+            fail(ErrorCode.Unavailable, 'storage is unavailable; nothing was changed; retry'),
+          );
         }
         this.hooks.failed(this.id, err);
         return;
@@ -214,7 +230,8 @@ export class LiveBoard {
   private authorize(session: Session, envelope: CommandEnvelope): ProtocolError | undefined {
     const command = envelope.command;
     const grant = PERMISSIONS[command.type][session.role];
-    if (grant === 'never') return err(ErrorCode.Forbidden, `a ${session.role} may not ${command.type}`);
+    if (grant === 'never')
+      return err(ErrorCode.Forbidden, `a ${session.role} may not ${command.type}`);
     const target = commandTarget(command);
     if (target && grant === 'own') {
       const exists =
@@ -265,7 +282,8 @@ export class LiveBoard {
   /** Refuses everything from now on (the board is being unloaded or reloaded). */
   kill(): void {
     this.dead = true;
-    for (const q of this.queue.splice(0)) q.resolve(fail(ErrorCode.Unavailable, 'board is reloading; retry'));
+    for (const q of this.queue.splice(0))
+      q.resolve(fail(ErrorCode.Unavailable, 'board is reloading; retry'));
   }
 
   destroy(): void {

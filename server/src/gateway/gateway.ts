@@ -28,7 +28,12 @@ export const PRESENCE_INTERVAL_MS = 1_000;
 interface SocketData {
   session: Session;
 }
-type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type GatewaySocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
 
 /** An error carried to the client's `connect_error` as `err.data`. */
 class HandshakeError extends Error {
@@ -47,7 +52,12 @@ function participantRoom(participantId: string): string {
 }
 
 export class CommandGateway {
-  readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  readonly io: Server<
+    ClientToServerEvents,
+    ServerToClientEvents,
+    Record<string, never>,
+    SocketData
+  >;
   /** Per board: sockets per participant (a person with two tabs counts once), and other roles. */
   private readonly presence = new Map<
     string,
@@ -141,7 +151,11 @@ export class CommandGateway {
   private presenceOf(boardId: string): PresenceInfo {
     const p = this.presence.get(boardId);
     return p
-      ? { participants: p.participants.size, facilitators: p.facilitators, projectors: p.projectors }
+      ? {
+          participants: p.participants.size,
+          facilitators: p.facilitators,
+          projectors: p.projectors,
+        }
       : { participants: 0, facilitators: 0, projectors: 0 };
   }
 
@@ -157,7 +171,8 @@ export class CommandGateway {
       else p.participants.delete(session.participantId);
     } else if (session.role === 'facilitator') p.facilitators += delta;
     else if (session.role === 'projector') p.projectors += delta;
-    if (p.participants.size + p.facilitators + p.projectors <= 0) this.presence.delete(session.boardId);
+    if (p.participants.size + p.facilitators + p.projectors <= 0)
+      this.presence.delete(session.boardId);
     this.presenceDirty.add(session.boardId);
   }
 

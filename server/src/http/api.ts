@@ -90,14 +90,20 @@ export function createApi({ storage, publicUrl }: ApiOptions): Router {
   const api = express.Router();
   api.use(express.json({ limit: MAX_HTTP_BODY_BYTES, strict: true }));
 
-  const origin = (req: Request) => publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  const origin = (req: Request) =>
+    publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 
   api.post('/boards', async (req, res) => {
     const body = CreateBoardBody.safeParse(req.body ?? {});
     if (!body.success) return zodError(res, body.error);
     const now = Date.now();
     const doc = new Y.Doc();
-    initBoardDoc(doc, { title: body.data.title, template: body.data.template, now, schemaVersion: BOARD_SCHEMA_VERSION });
+    initBoardDoc(doc, {
+      title: body.data.title,
+      template: body.data.template,
+      now,
+      schemaVersion: BOARD_SCHEMA_VERSION,
+    });
     const initial = Y.encodeStateAsUpdate(doc);
     doc.destroy();
     const facilitatorKey = newSecret();
@@ -169,9 +175,12 @@ export function createApi({ storage, publicUrl }: ApiOptions): Router {
   api.use((_req, res) => sendError(res, ErrorCode.NotFound, 'no such endpoint'));
   api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.too.large') return sendError(res, ErrorCode.MessageTooLarge, `body over ${MAX_HTTP_BODY_BYTES} bytes`);
-    if (e.type === 'entity.parse.failed') return sendError(res, ErrorCode.InvalidMessage, 'body is not valid JSON');
-    if (e.status && e.status >= 400 && e.status < 500) return sendError(res, ErrorCode.InvalidMessage, 'bad request');
+    if (e.type === 'entity.too.large')
+      return sendError(res, ErrorCode.MessageTooLarge, `body over ${MAX_HTTP_BODY_BYTES} bytes`);
+    if (e.type === 'entity.parse.failed')
+      return sendError(res, ErrorCode.InvalidMessage, 'body is not valid JSON');
+    if (e.status && e.status >= 400 && e.status < 500)
+      return sendError(res, ErrorCode.InvalidMessage, 'bad request');
     log.error('request failed', { err });
     sendError(res, ErrorCode.Internal, 'unexpected server error');
   });

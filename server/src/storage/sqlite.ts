@@ -115,13 +115,18 @@ export function migrateSqlite(db: Database.Database): number {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
   );
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as {
+    v: number | null;
+  };
   const current = row.v ?? 0;
   for (const m of SQLITE_MIGRATIONS) {
     if (m.version <= current) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+        m.version,
+        Date.now(),
+      );
     })();
     log.info('migrated', { version: m.version });
   }
@@ -166,10 +171,18 @@ export class SqliteStorage implements Storage {
         `INSERT INTO participants (id, board_id, token_hash, display_name, created_at, revoked_at)
          VALUES (@id, @boardId, @tokenHash, @displayName, @createdAt, @revokedAt)`,
       ),
-      participantByToken: db.prepare('SELECT * FROM participants WHERE board_id = ? AND token_hash = ?'),
-      snapshot: db.prepare('SELECT snapshot, through_update_id FROM board_snapshots WHERE board_id = ?'),
-      updatesAfter: db.prepare('SELECT id, data FROM board_updates WHERE board_id = ? AND id > ? ORDER BY id'),
-      insertUpdate: db.prepare('INSERT INTO board_updates (board_id, data, created_at) VALUES (?, ?, ?)'),
+      participantByToken: db.prepare(
+        'SELECT * FROM participants WHERE board_id = ? AND token_hash = ?',
+      ),
+      snapshot: db.prepare(
+        'SELECT snapshot, through_update_id FROM board_snapshots WHERE board_id = ?',
+      ),
+      updatesAfter: db.prepare(
+        'SELECT id, data FROM board_updates WHERE board_id = ? AND id > ? ORDER BY id',
+      ),
+      insertUpdate: db.prepare(
+        'INSERT INTO board_updates (board_id, data, created_at) VALUES (?, ?, ?)',
+      ),
       deleteUpdatesThrough: db.prepare('DELETE FROM board_updates WHERE board_id = ? AND id <= ?'),
       insertCommand: db.prepare(
         'INSERT OR IGNORE INTO applied_commands (board_id, actor, command_id, applied_at) VALUES (?, ?, ?, ?)',
@@ -185,7 +198,8 @@ export class SqliteStorage implements Storage {
     };
     this.commitTx = db.transaction((b: CommitBatch): number => {
       const { lastInsertRowid } = this.stmts.insertUpdate.run(b.boardId, b.update, b.at);
-      for (const c of b.commands) this.stmts.insertCommand.run(b.boardId, c.actor, c.commandId, b.at);
+      for (const c of b.commands)
+        this.stmts.insertCommand.run(b.boardId, c.actor, c.commandId, b.at);
       for (const a of b.authors) this.stmts.insertAuthor.run(b.boardId, a.noteId, a.participantId);
       for (const id of b.deletedNotes) this.stmts.deleteAuthor.run(b.boardId, id);
       if (b.title !== undefined) this.stmts.setTitle.run(b.title, b.boardId);
@@ -225,7 +239,10 @@ export class SqliteStorage implements Storage {
     this.stmts.insertParticipant.run(p);
   }
 
-  async getParticipantByToken(boardId: string, tokenHash: string): Promise<ParticipantRecord | undefined> {
+  async getParticipantByToken(
+    boardId: string,
+    tokenHash: string,
+  ): Promise<ParticipantRecord | undefined> {
     const r = this.stmts.participantByToken.get(boardId, tokenHash) as ParticipantRow | undefined;
     return r && toParticipant(r);
   }
@@ -233,8 +250,7 @@ export class SqliteStorage implements Storage {
   async loadDoc(boardId: string): Promise<StoredDoc> {
     return this.db.transaction(() => {
       const s = this.stmts.snapshot.get(boardId) as
-        | { snapshot: Buffer; through_update_id: number }
-        | undefined;
+        { snapshot: Buffer; through_update_id: number } | undefined;
       const after = s?.through_update_id ?? 0;
       const rows = this.stmts.updatesAfter.all(boardId, after) as { id: number; data: Buffer }[];
       return {

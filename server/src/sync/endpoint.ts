@@ -156,7 +156,9 @@ export class SyncEndpoint {
       return;
     }
     try {
-      const decoder = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      const decoder = decoding.createDecoder(
+        new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      );
       const type = decoding.readVarUint(decoder);
       if (type === MESSAGE_SYNC) {
         const step = decoding.readVarUint(decoder);
@@ -164,7 +166,11 @@ export class SyncEndpoint {
         if (step !== syncProtocol.messageYjsSyncStep1) return;
         const stateVector = decoding.readVarUint8Array(decoder);
         void this.answerStep1(conn, stateVector);
-      } else if (type === MESSAGE_AWARENESS || type === MESSAGE_AUTH || type === MESSAGE_QUERY_AWARENESS) {
+      } else if (
+        type === MESSAGE_AWARENESS ||
+        type === MESSAGE_AUTH ||
+        type === MESSAGE_QUERY_AWARENESS
+      ) {
         // Presence travels over the command gateway, aggregated; nothing to answer here.
       } else {
         conn.ws.close(SyncCloseCode.BadMessage, 'unknown message type');

@@ -39,7 +39,9 @@ export function tempDataDir(): string {
 }
 
 /** Starts a server in this process on port 0. */
-export async function startServer(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startServer(
+  opts: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...opts.env });
   const app = createApp(config, openSqliteStorage(config.sqliteFile));
@@ -59,9 +61,17 @@ export interface ChildServer {
 
 /** Starts the built server as a separate process, so a test can kill it with any signal. */
 export async function spawnServer(dataDir: string): Promise<ChildServer> {
-  if (!fs.existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run \`pnpm build\` first`);
+  if (!fs.existsSync(BUILT_MAIN))
+    throw new Error(`${BUILT_MAIN} is missing: run \`pnpm build\` first`);
   const proc = spawn(process.execPath, [BUILT_MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', PAJATAULU_PRINT_PORT: '1' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+      PAJATAULU_PRINT_PORT: '1',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -124,7 +134,11 @@ export async function joinBoard(url: string, code: string, name?: string): Promi
 export type Credentials = { token: string } | { facilitatorKey: string } | { projectorKey: string };
 
 /** Polls `check` until it returns true, or fails after `timeoutMs`. */
-export async function waitFor(check: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<void> {
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -169,14 +183,23 @@ export class TestClient {
   }
 
   /** Sends a command (with a fresh id unless one is given) and resolves with its acknowledgement. */
-  command(command: CommandInput | Record<string, unknown>, id: string = randomId(20)): Promise<CommandAck> {
-    return this.socket.timeout(10_000).emitWithAck('command', { id, command }) as Promise<CommandAck>;
+  command(
+    command: CommandInput | Record<string, unknown>,
+    id: string = randomId(20),
+  ): Promise<CommandAck> {
+    return this.socket
+      .timeout(10_000)
+      .emitWithAck('command', { id, command }) as Promise<CommandAck>;
   }
 
   /** Resolves once the local replica holds the version an acknowledgement names. */
   async visible(ack: CommandAck): Promise<void> {
     if (!ack.ok) throw new Error(`command refused: ${ack.error.code} ${ack.error.message}`);
-    await waitFor(() => Y.getState(this.doc.store, ack.version.client) >= ack.version.clock, 5_000, 'update');
+    await waitFor(
+      () => Y.getState(this.doc.store, ack.version.client) >= ack.version.clock,
+      5_000,
+      'update',
+    );
   }
 
   close(): void {

@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { getNote, listNotes, notesMap } from '@pajataulu/shared';
-import { createBoard, joinBoard, newId, startServer, TestClient, type TestServer } from './harness.js';
+import {
+  createBoard,
+  joinBoard,
+  newId,
+  startServer,
+  TestClient,
+  type TestServer,
+} from './harness.js';
 
 describe('the document is read-only for clients', () => {
   let server: TestServer;
@@ -16,9 +23,15 @@ describe('the document is read-only for clients', () => {
 
   it('a client writing straight into its Y.Doc changes nothing on the server or on other clients', async () => {
     const board = await createBoard(server.url);
-    const f = await TestClient.connect(server.url, board.boardId, { facilitatorKey: board.facilitatorKey });
-    const rogue = await TestClient.connect(server.url, board.boardId, { token: (await joinBoard(server.url, board.code)).token });
-    const other = await TestClient.connect(server.url, board.boardId, { token: (await joinBoard(server.url, board.code)).token });
+    const f = await TestClient.connect(server.url, board.boardId, {
+      facilitatorKey: board.facilitatorKey,
+    });
+    const rogue = await TestClient.connect(server.url, board.boardId, {
+      token: (await joinBoard(server.url, board.code)).token,
+    });
+    const other = await TestClient.connect(server.url, board.boardId, {
+      token: (await joinBoard(server.url, board.code)).token,
+    });
     clients.push(f, rogue, other);
 
     // Even the facilitator's direct writes are discarded: only commands change a board.
@@ -41,7 +54,9 @@ describe('the document is read-only for clients', () => {
     expect(serverDoc.getMap('meta').get('title')).toBe('Työpaja');
 
     // A fresh client after the forged writes sees only the real note.
-    const fresh = await TestClient.connect(server.url, board.boardId, { token: (await joinBoard(server.url, board.code)).token });
+    const fresh = await TestClient.connect(server.url, board.boardId, {
+      token: (await joinBoard(server.url, board.code)).token,
+    });
     clients.push(fresh);
     expect(listNotes(fresh.doc).map((n) => n.id)).toEqual([id]);
   });

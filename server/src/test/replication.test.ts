@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { getNote, listNotes, listPrompts, readMeta } from '@pajataulu/shared';
-import { createBoard, joinBoard, newId, startServer, TestClient, waitFor, type TestServer } from './harness.js';
+import {
+  createBoard,
+  joinBoard,
+  newId,
+  startServer,
+  TestClient,
+  waitFor,
+  type TestServer,
+} from './harness.js';
 
 describe('live replication through the server', () => {
   let server: TestServer;
@@ -22,19 +30,30 @@ describe('live replication through the server', () => {
 
   it('a note one participant adds, moves and edits shows in another participant’s replica', async () => {
     const board = await createBoard(server.url);
-    const a = await connect(board.boardId, { token: (await joinBoard(server.url, board.code)).token });
-    const b = await connect(board.boardId, { token: (await joinBoard(server.url, board.code)).token });
+    const a = await connect(board.boardId, {
+      token: (await joinBoard(server.url, board.code)).token,
+    });
+    const b = await connect(board.boardId, {
+      token: (await joinBoard(server.url, board.code)).token,
+    });
     const id = newId();
 
     const added = await a.command({ type: 'note.add', id, x: 10, y: 20, text: 'Hyvä kysymys' });
     expect(added).toMatchObject({ ok: true, applied: true });
     await b.visible(added);
-    expect(getNote(b.doc, id)).toMatchObject({ text: 'Hyvä kysymys', x: 10, y: 20, color: 'yellow' });
+    expect(getNote(b.doc, id)).toMatchObject({
+      text: 'Hyvä kysymys',
+      x: 10,
+      y: 20,
+      color: 'yellow',
+    });
 
     await b.visible(await a.command({ type: 'note.move', id, x: 300, y: 400 }));
     expect(getNote(b.doc, id)).toMatchObject({ x: 300, y: 400 });
 
-    await b.visible(await a.command({ type: 'note.update', id, text: 'Äänestetään, ja sitten å', color: 'blue' }));
+    await b.visible(
+      await a.command({ type: 'note.update', id, text: 'Äänestetään, ja sitten å', color: 'blue' }),
+    );
     expect(getNote(b.doc, id)).toMatchObject({ text: 'Äänestetään, ja sitten å', color: 'blue' });
 
     await b.visible(await a.command({ type: 'note.delete', id }));
@@ -43,7 +62,9 @@ describe('live replication through the server', () => {
 
   it('the author’s own replica receives its change from the server, like everyone else', async () => {
     const board = await createBoard(server.url);
-    const a = await connect(board.boardId, { token: (await joinBoard(server.url, board.code)).token });
+    const a = await connect(board.boardId, {
+      token: (await joinBoard(server.url, board.code)).token,
+    });
     const id = newId();
     const ack = await a.command({ type: 'note.add', id, x: 0, y: 0, text: 'oma' });
     await a.visible(ack);
@@ -53,16 +74,38 @@ describe('live replication through the server', () => {
   it('a facilitator’s prompts reach participants, and moving a prompt carries its notes', async () => {
     const board = await createBoard(server.url, 'Luottamus');
     const f = await connect(board.boardId, { facilitatorKey: board.facilitatorKey });
-    const p = await connect(board.boardId, { token: (await joinBoard(server.url, board.code)).token });
+    const p = await connect(board.boardId, {
+      token: (await joinBoard(server.url, board.code)).token,
+    });
     expect(readMeta(p.doc).title).toBe('Luottamus');
 
     const promptId = newId();
-    await p.visible(await f.command({ type: 'prompt.add', id: promptId, title: 'Arvostava kohtaaminen', x: 0, y: 0, w: 600, h: 400 }));
+    await p.visible(
+      await f.command({
+        type: 'prompt.add',
+        id: promptId,
+        title: 'Arvostava kohtaaminen',
+        x: 0,
+        y: 0,
+        w: 600,
+        h: 400,
+      }),
+    );
     const noteId = newId();
-    await p.visible(await p.command({ type: 'note.add', id: noteId, x: 100, y: 100, text: 'kuunnellaan' }));
+    await p.visible(
+      await p.command({ type: 'note.add', id: noteId, x: 100, y: 100, text: 'kuunnellaan' }),
+    );
     expect(getNote(p.doc, noteId)?.promptId).toBe(promptId);
 
-    await p.visible(await f.command({ type: 'prompt.update', id: promptId, x: 1000, y: 50, title: 'Kohtaaminen' }));
+    await p.visible(
+      await f.command({
+        type: 'prompt.update',
+        id: promptId,
+        x: 1000,
+        y: 50,
+        title: 'Kohtaaminen',
+      }),
+    );
     expect(listPrompts(p.doc)[0]).toMatchObject({ title: 'Kohtaaminen', x: 1000, y: 50 });
     expect(getNote(p.doc, noteId)).toMatchObject({ x: 1100, y: 150, promptId });
 
@@ -73,18 +116,27 @@ describe('live replication through the server', () => {
 
   it('a client joining late gets the whole board in its first sync', async () => {
     const board = await createBoard(server.url);
-    const a = await connect(board.boardId, { token: (await joinBoard(server.url, board.code)).token });
-    for (let i = 0; i < 20; i++) await a.command({ type: 'note.add', id: newId(), x: i * 10, y: 0, text: `n${i}` });
-    const late = await connect(board.boardId, { token: (await joinBoard(server.url, board.code)).token });
+    const a = await connect(board.boardId, {
+      token: (await joinBoard(server.url, board.code)).token,
+    });
+    for (let i = 0; i < 20; i++)
+      await a.command({ type: 'note.add', id: newId(), x: i * 10, y: 0, text: `n${i}` });
+    const late = await connect(board.boardId, {
+      token: (await joinBoard(server.url, board.code)).token,
+    });
     expect(listNotes(late.doc)).toHaveLength(20);
-    expect(Y.encodeStateAsUpdate(late.doc)).toEqual(Y.encodeStateAsUpdate((await server.app.registry.get(board.boardId)).doc));
+    expect(Y.encodeStateAsUpdate(late.doc)).toEqual(
+      Y.encodeStateAsUpdate((await server.app.registry.get(board.boardId)).doc),
+    );
   });
 
   it('tells each participant which notes are theirs, and tells nobody else', async () => {
     const board = await createBoard(server.url);
     const joined = await joinBoard(server.url, board.code);
     const a = await connect(board.boardId, { token: joined.token });
-    const other = await connect(board.boardId, { token: (await joinBoard(server.url, board.code)).token });
+    const other = await connect(board.boardId, {
+      token: (await joinBoard(server.url, board.code)).token,
+    });
     const id = newId();
     await a.command({ type: 'note.add', id, x: 0, y: 0 });
     const secondTab = await connect(board.boardId, { token: joined.token });
