@@ -46,7 +46,10 @@ export function createApp(config: Config, storage: Storage): App {
   web.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', protocol: PROTOCOL_VERSION, liveBoards: registry.size });
   });
-  web.use('/api', createApi({ storage, publicUrl: config.publicUrl }));
+  web.use(
+    '/api',
+    createApi({ storage, registry, publicUrl: config.publicUrl, rates: config.rates }),
+  );
 
   const clientDir = config.clientDir;
   const indexHtml = clientDir ? path.join(clientDir, 'index.html') : undefined;
@@ -69,7 +72,7 @@ export function createApp(config: Config, storage: Storage): App {
   }
 
   const server = http.createServer(web);
-  const gateway = new CommandGateway(server, storage, registry);
+  const gateway = new CommandGateway(server, storage, registry, config.rates);
   const sync = new SyncEndpoint(storage, registry);
   server.on('upgrade', (req, socket, head) => {
     if (sync.handles(req)) sync.handleUpgrade(req, socket, head);

@@ -10,6 +10,21 @@ export const DEFAULT_BOARD_IDLE_UNLOAD_MS = 30_000;
 /** Update-log rows after which a board's document is compacted into one snapshot. */
 export const DEFAULT_COMPACT_AFTER_UPDATES = 500;
 
+/** Commands one connection may send per second on average, and in a burst. */
+export const DEFAULT_COMMANDS_PER_SECOND = 20;
+export const DEFAULT_COMMAND_BURST = 60;
+/** Notes one participant may add per minute. */
+export const DEFAULT_NOTES_PER_MINUTE = 30;
+/**
+ * Joins from one address per minute. Generous: a whole ward may sit behind one address, and 60
+ * people joining from it within a minute must all get in.
+ */
+export const DEFAULT_JOINS_PER_ADDRESS_PER_MINUTE = 300;
+/** Joins of one board per minute (a whole organisation joining at the start of a session). */
+export const DEFAULT_JOINS_PER_BOARD_PER_MINUTE = 3_000;
+/** Look-ups of codes that do not exist, per address per minute: stops guessing codes. */
+export const DEFAULT_CODE_MISSES_PER_ADDRESS_PER_MINUTE = 30;
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -28,6 +43,24 @@ const EnvSchema = z.object({
   BOARD_IDLE_UNLOAD_MS: z.coerce.number().int().min(0).default(DEFAULT_BOARD_IDLE_UNLOAD_MS),
   COMPACT_AFTER_UPDATES: z.coerce.number().int().min(1).default(DEFAULT_COMPACT_AFTER_UPDATES),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  RATE_COMMANDS_PER_SECOND: z.coerce.number().positive().default(DEFAULT_COMMANDS_PER_SECOND),
+  RATE_COMMAND_BURST: z.coerce.number().int().min(1).default(DEFAULT_COMMAND_BURST),
+  RATE_NOTES_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_NOTES_PER_MINUTE),
+  RATE_JOINS_PER_ADDRESS_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_JOINS_PER_ADDRESS_PER_MINUTE),
+  RATE_JOINS_PER_BOARD_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_JOINS_PER_BOARD_PER_MINUTE),
+  RATE_CODE_MISSES_PER_ADDRESS_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_CODE_MISSES_PER_ADDRESS_PER_MINUTE),
   CLIENT_DIR: z.string().optional(),
 });
 
@@ -45,6 +78,16 @@ export interface Config {
   logLevel: LogLevel;
   /** Built client to serve; undefined serves no client. */
   clientDir: string | undefined;
+  rates: RateLimits;
+}
+
+export interface RateLimits {
+  commandsPerSecond: number;
+  commandBurst: number;
+  notesPerMinute: number;
+  joinsPerAddressPerMinute: number;
+  joinsPerBoardPerMinute: number;
+  codeMissesPerAddressPerMinute: number;
 }
 
 /** Thrown with every problem in the environment at once, so an operator fixes them in one go. */
@@ -77,5 +120,13 @@ export function loadConfig(
     compactAfterUpdates: e.COMPACT_AFTER_UPDATES,
     logLevel: e.LOG_LEVEL,
     clientDir: e.CLIENT_DIR ?? defaults.clientDir,
+    rates: {
+      commandsPerSecond: e.RATE_COMMANDS_PER_SECOND,
+      commandBurst: e.RATE_COMMAND_BURST,
+      notesPerMinute: e.RATE_NOTES_PER_MINUTE,
+      joinsPerAddressPerMinute: e.RATE_JOINS_PER_ADDRESS_PER_MINUTE,
+      joinsPerBoardPerMinute: e.RATE_JOINS_PER_BOARD_PER_MINUTE,
+      codeMissesPerAddressPerMinute: e.RATE_CODE_MISSES_PER_ADDRESS_PER_MINUTE,
+    },
   };
 }

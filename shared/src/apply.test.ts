@@ -1,22 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { applyCommand, initBoardDoc } from './apply.js';
+import { applyCommand, initBoardDoc, type Actor } from './apply.js';
+import { PrivateState } from './private-state.js';
 import { BOARD_SCHEMA_VERSION, getNote, listNotes, readBoard } from './board.js';
+import { refreshGroupTags } from './apply.js';
 import type { Command } from './commands.js';
 import { NOTE_SIZE } from './limits.js';
 
 let n = 0;
 const id = () => `id${String(n++).padStart(18, '0')}`;
 
-function board() {
+const FACILITATOR: Actor = { role: 'facilitator' };
+
+/** A board with its private state, and a runner that applies commands as a given actor. */
+function board(init: { mode?: 'anonymous' | 'named'; groupThreshold?: number } = {}) {
   const doc = new Y.Doc();
-  initBoardDoc(doc, { title: 'B', template: 'blank', now: 0, schemaVersion: BOARD_SCHEMA_VERSION });
-  const run = (c: Command, now = 1_000) => {
+  initBoardDoc(doc, {
+    title: 'B',
+    template: 'blank',
+    now: 0,
+    schemaVersion: BOARD_SCHEMA_VERSION,
+    ...init,
+  });
+  const state = new PrivateState();
+  const run = (c: Command, now = 1_000, actor: Actor = FACILITATOR) => {
     let r: ReturnType<typeof applyCommand> = { ok: true };
-    doc.transact(() => (r = applyCommand(doc, c, { now })));
+    doc.transact(
+      () => (r = applyCommand(doc, c, { now, actor, view: state, emit: (e) => state.apply(e) })),
+    );
     return r;
   };
-  return { doc, run };
+  return { doc, run, state };
 }
 
 describe('applyCommand', () => {
@@ -74,12 +88,28 @@ describe('applyCommand', () => {
     expect(getNote(doc, a)?.createdAt).toBe(1_234_000);
   });
 
-  it('writes nothing about who sent a command', () => {
-    const { doc, run } = board();
-    run({ type: 'note.add', id: id(), x: 0, y: 0, text: 'x' });
+  it('writes nothing about who sent a command on an anonymous board', () => {
+    const { doc, run, state } = board();
+    state.addParticipant({ id: 'p1', group: 'g3', name: 'Maija', revoked: false });
+    const a = id();
+    run({ type: 'note.add', id: a, x: 0, y: 0, text: 'x' }, 1_000, {
+      role: 'participant',
+      participantId: 'p1',
+    });
     const keys = new Set<string>();
     doc.getMap<Y.Map<unknown>>('notes').forEach((m) => m.forEach((_v, k) => keys.add(k)));
-    expect([...keys].sort()).toEqual(['color', 'createdAt', 'promptId', 'text', 'x', 'y']);
+    expect([...keys].sort()).toEqual([
+      'author',
+      'color',
+      'createdAt',
+      'group',
+      'promptId',
+      'text',
+      'x',
+      'y',
+    ]);
+    expect(getNote(doc, a)).toMatchObject({ author: null, group: null });
+    expect(state.author(a)).toBe('p1');
   });
 
   it('reads back a consistent board state', () => {
@@ -90,5 +120,172 @@ describe('applyCommand', () => {
     const state = readBoard(doc);
     expect(state.meta).toMatchObject({ title: 'Uusi nimi', schemaVersion: BOARD_SCHEMA_VERSION });
     expect(listNotes(doc).map((x) => x.text)).toEqual(['b', 'a']);
+  });
+});
+
+const P1: Actor = { role: 'participant', participantId: 'p1' };
+const P2: Actor = { role: 'participant', participantId: 'p2' };
+
+function withParticipants(init: Parameters<typeof board>[0] = {}) {
+  const b = board(init);
+  b.state.addParticipant({ id: 'p1', group: 'g1', name: 'Maija Meikäläinen', revoked: false });
+  b.state.addParticipant({ id: 'p2', group: 'g3', name: 'Johtaja', revoked: false });
+  return b;
+}
+
+describe('private writing', () => {
+  it('keeps notes out of the document until the reveal, then shows them all at once', () => {
+    const { doc, run, state } = withParticipants();
+    const p = id();
+    run({ type: 'prompt.add', id: p, title: 'q', x: 0, y: 0, w: 1000, h: 1000 });
+    run({ type: 'prompt.update', id: p, privateWriting: true });
+    const a = id();
+    const b = id();
+    expect(run({ type: 'note.add', id: a, x: 10, y: 10, text: 'salainen' }, 1_000, P1)).toEqual({
+      ok: true,
+    });
+    run({ type: 'note.add', id: b, x: 20, y: 20, text: 'toinen' }, 1_000, P2);
+    expect(listNotes(doc)).toHaveLength(0);
+    expect(JSON.stringify(doc.toJSON())).not.toContain('salainen');
+    expect(readBoard(doc).prompts[0]?.waiting).toBe(2);
+    // The author may still edit and move it; nobody else can find it.
+    expect(run({ type: 'note.update', id: a, text: 'salainen, muokattu' }, 1_000, P1)).toEqual({
+      ok: true,
+    });
+    expect(run({ type: 'note.update', id: a, text: 'x' }, 1_000, P2)).toMatchObject({
+      error: { code: 'not_found' },
+    });
+    expect(run({ type: 'note.delete', id: a })).toMatchObject({ error: { code: 'not_found' } });
+    expect(state.offstageFor('p1').map((n) => n.text)).toEqual(['salainen, muokattu']);
+
+    const before = Y.encodeStateVector(doc);
+    run({ type: 'board.reveal', promptId: p });
+    expect(
+      listNotes(doc)
+        .map((n) => n.text)
+        .sort(),
+    ).toEqual(['salainen, muokattu', 'toinen']);
+    expect(readBoard(doc).prompts[0]?.waiting).toBe(0);
+    expect(state.offstageNotes()).toHaveLength(0);
+    // One transaction: a single update carries every revealed note.
+    const diff = Y.encodeStateAsUpdate(doc, before);
+    const fresh = new Y.Doc();
+    Y.applyUpdate(fresh, Y.encodeStateAsUpdate(doc));
+    expect(listNotes(fresh)).toHaveLength(2);
+    expect(diff.length).toBeGreaterThan(0);
+  });
+
+  it('ending private writing reveals what waits; facilitator notes are never private', () => {
+    const { doc, run } = withParticipants();
+    run({ type: 'board.update', privateWriting: true });
+    run({ type: 'note.add', id: id(), x: 0, y: 0, text: 'fasilitaattori' });
+    run({ type: 'note.add', id: id(), x: 0, y: 0, text: 'osallistuja' }, 1_000, P1);
+    expect(listNotes(doc).map((n) => n.text)).toEqual(['fasilitaattori']);
+    expect(readBoard(doc).meta.waiting).toBe(1);
+    run({ type: 'board.update', privateWriting: false });
+    expect(
+      listNotes(doc)
+        .map((n) => n.text)
+        .sort(),
+    ).toEqual(['fasilitaattori', 'osallistuja']);
+  });
+});
+
+describe('locks', () => {
+  it('a locked board stops participants, not facilitators', () => {
+    const { run } = withParticipants();
+    const a = id();
+    run({ type: 'note.add', id: a, x: 0, y: 0, text: '' }, 1_000, P1);
+    run({ type: 'board.update', locked: true });
+    expect(run({ type: 'note.add', id: id(), x: 0, y: 0, text: '' }, 1_000, P1)).toMatchObject({
+      error: { code: 'locked' },
+    });
+    expect(run({ type: 'note.update', id: a, text: 'x' }, 1_000, P1)).toMatchObject({
+      error: { code: 'locked' },
+    });
+    expect(run({ type: 'note.update', id: a, text: 'x' })).toEqual({ ok: true });
+  });
+
+  it('a locked prompt stops notes going in, coming out and changing', () => {
+    const { run } = withParticipants();
+    const p = id();
+    run({ type: 'prompt.add', id: p, title: 'q', x: 0, y: 0, w: 500, h: 500 });
+    const inside = id();
+    const outside = id();
+    run({ type: 'note.add', id: inside, x: 10, y: 10, text: '' }, 1_000, P1);
+    run({ type: 'note.add', id: outside, x: 2000, y: 2000, text: '' }, 1_000, P1);
+    run({ type: 'prompt.update', id: p, locked: true });
+    expect(run({ type: 'note.add', id: id(), x: 10, y: 10, text: '' }, 1_000, P1)).toMatchObject({
+      error: { code: 'locked' },
+    });
+    expect(run({ type: 'note.move', id: inside, x: 3000, y: 0 }, 1_000, P1)).toMatchObject({
+      error: { code: 'locked' },
+    });
+    expect(run({ type: 'note.move', id: outside, x: 10, y: 10 }, 1_000, P1)).toMatchObject({
+      error: { code: 'locked' },
+    });
+    expect(run({ type: 'note.move', id: outside, x: 2500, y: 2500 }, 1_000, P1)).toEqual({
+      ok: true,
+    });
+  });
+});
+
+describe('role groups and K-anonymity', () => {
+  it('shows a group tag only once K participants joined that group, on old notes too', () => {
+    const { doc, run, state } = board({ groupThreshold: 3 });
+    state.addParticipant({ id: 'j1', group: 'g3', name: null, revoked: false });
+    state.addParticipant({ id: 'j2', group: 'g3', name: null, revoked: false });
+    const a = id();
+    run({ type: 'note.add', id: a, x: 0, y: 0, text: '' }, 1_000, {
+      role: 'participant',
+      participantId: 'j1',
+    });
+    expect(getNote(doc, a)?.group).toBeNull();
+    expect(readBoard(doc).meta.groupCounts).toEqual({});
+    state.addParticipant({ id: 'j3', group: 'g3', name: null, revoked: false });
+    doc.transact(() => refreshGroupTags(doc, state));
+    expect(getNote(doc, a)?.group).toBe('g3');
+    expect(readBoard(doc).meta.groupCounts).toEqual({ g3: 3 });
+    // Raising K withdraws the tag again.
+    run({ type: 'board.update', groupThreshold: 4 });
+    expect(getNote(doc, a)?.group).toBeNull();
+    expect(readBoard(doc).meta.groupCounts).toEqual({});
+  });
+
+  it('named boards show the author’s display name; anonymous ones never do', () => {
+    for (const mode of ['named', 'anonymous'] as const) {
+      const { doc, run } = withParticipants({ mode });
+      const a = id();
+      run({ type: 'note.add', id: a, x: 0, y: 0, text: '' }, 1_000, P1);
+      expect(getNote(doc, a)?.author).toBe(mode === 'named' ? 'Maija Meikäläinen' : null);
+    }
+  });
+});
+
+describe('moderation', () => {
+  it('a hidden note leaves the document and can be brought back', () => {
+    const { doc, run, state } = withParticipants();
+    const a = id();
+    run({ type: 'note.add', id: a, x: 0, y: 0, text: 'asiaton' }, 1_000, P1);
+    expect(run({ type: 'note.hide', id: a })).toEqual({ ok: true });
+    expect(getNote(doc, a)).toBeUndefined();
+    expect(state.hiddenNotes().map((n) => n.text)).toEqual(['asiaton']);
+    // The author can no longer touch it.
+    expect(run({ type: 'note.update', id: a, text: 'x' }, 1_000, P1)).toMatchObject({
+      error: { code: 'not_found' },
+    });
+    expect(run({ type: 'note.unhide', id: a })).toEqual({ ok: true });
+    expect(getNote(doc, a)?.text).toBe('asiaton');
+  });
+
+  it('removing the author of a note revokes them without naming them', () => {
+    const { run, state } = withParticipants();
+    const a = id();
+    run({ type: 'note.add', id: a, x: 0, y: 0, text: '' }, 1_000, P2);
+    expect(run({ type: 'participant.remove', noteId: a })).toEqual({ ok: true });
+    expect(state.participant('p2')?.revoked).toBe(true);
+    expect(run({ type: 'participant.remove', participantId: 'p2' })).toMatchObject({
+      error: { code: 'not_found' },
+    });
   });
 });

@@ -1,18 +1,45 @@
 /**
- * Applying a validated command to a board document. Every precondition is checked before the
- * first write, so a refused command changes nothing. The caller wraps the call in one
- * `doc.transact(fn, origin)`.
+ * Applying a validated command to a board: the shared document and, through effects, the
+ * server-private state. Every precondition (permission, ownership, locks, existence, limits) is
+ * checked before the first write, so a refused command changes nothing. The caller wraps the call
+ * in one `doc.transact(fn, origin)` and persists the effects in the same storage transaction.
  */
 import * as Y from 'yjs';
-import { DEFAULT_NOTE_COLOR, listPrompts, metaMap, notesMap, promptsMap } from './board.js';
+import {
+  DEFAULT_GROUP_LABELS,
+  DEFAULT_GROUP_THRESHOLD,
+  DEFAULT_NOTE_COLOR,
+  listPrompts,
+  metaMap,
+  notesMap,
+  promptsMap,
+  readMeta,
+  type BoardMode,
+  type RecordMap,
+  type RoleGroup,
+} from './board.js';
 import type { Command } from './commands.js';
 import { noteCenter, promptAt, promptContains } from './geometry.js';
 import { MAX_COORDINATE, MAX_NOTES_PER_BOARD, MAX_PROMPTS_PER_BOARD } from './limits.js';
-import { ErrorCode, type ProtocolError } from './protocol.js';
+import { LOCKABLE_COMMANDS, PERMISSIONS } from './permissions.js';
+import type { PrivateEffect, PrivateView, OffstageRecord } from './private-state.js';
+import { ErrorCode, type ProtocolError, type Role } from './protocol.js';
+
+/** Who runs a command. */
+export interface Actor {
+  role: Role;
+  /** Set for participants. */
+  participantId?: string;
+}
 
 export interface ApplyContext {
   /** Current time in ms since the epoch. */
   now: number;
+  actor: Actor;
+  /** Server-private state as it is before this command. */
+  view: PrivateView;
+  /** Receives each private change; the caller applies it to its state and persists it. */
+  emit: (effect: PrivateEffect) => void;
 }
 
 export type ApplyResult = { ok: true } | { ok: false; error: ProtocolError };
@@ -27,72 +54,274 @@ function createdAt(now: number): number {
   return Math.floor(now / 1000) * 1000;
 }
 
+function clampCoord(v: number): number {
+  return Math.max(-MAX_COORDINATE, Math.min(MAX_COORDINATE, v));
+}
+
+/** Where a note a command names is, as far as the caller may know. */
+type Located = { where: 'doc'; map: RecordMap } | { where: 'offstage'; rec: OffstageRecord };
+
+function locateNote(doc: Y.Doc, ctx: ApplyContext, id: string): Located | undefined {
+  const map = notesMap(doc).get(id);
+  if (map) return { where: 'doc', map };
+  const rec = ctx.view.offstage(id);
+  if (!rec) return undefined;
+  const { role, participantId } = ctx.actor;
+  // A private note exists only for its author; a hidden one only for facilitators.
+  if (rec.state === 'private' && role === 'participant' && rec.participantId === participantId) {
+    return { where: 'offstage', rec };
+  }
+  if (rec.state === 'hidden' && role === 'facilitator') return { where: 'offstage', rec };
+  return undefined;
+}
+
+function promptIdOf(loc: Located): string | null {
+  if (loc.where === 'offstage') return loc.rec.promptId;
+  const v = loc.map.get('promptId');
+  return typeof v === 'string' ? v : null;
+}
+
+/** The lock that stops a participant, if any, for notes in these prompts. */
+function lockError(
+  doc: Y.Doc,
+  actor: Actor,
+  promptIds: (string | null)[],
+): ApplyResult | undefined {
+  if (actor.role !== 'participant') return undefined;
+  if (metaMap(doc).get('locked') === true) return refuse(ErrorCode.Locked, 'the board is locked');
+  for (const id of promptIds) {
+    if (id !== null && promptsMap(doc).get(id)?.get('locked') === true) {
+      return refuse(ErrorCode.Locked, 'the prompt is locked');
+    }
+  }
+  return undefined;
+}
+
+function groupVisible(doc: Y.Doc, view: PrivateView, group: string | null): boolean {
+  if (group === null) return false;
+  const k = metaMap(doc).get('groupThreshold');
+  return view.groupMembers(group) >= (typeof k === 'number' ? k : DEFAULT_GROUP_THRESHOLD);
+}
+
+interface NoteFields {
+  promptId: string | null;
+  text: string;
+  x: number;
+  y: number;
+  color: string;
+  createdAt: number;
+}
+
+/** Writes a note into the document with exactly the author facts the board may show. */
+function insertNote(
+  doc: Y.Doc,
+  view: PrivateView,
+  id: string,
+  f: NoteFields,
+  participantId: string | null,
+  group: string | null,
+): void {
+  const m = new Y.Map<unknown>();
+  m.set('promptId', f.promptId);
+  m.set('text', f.text);
+  m.set('x', f.x);
+  m.set('y', f.y);
+  m.set('color', f.color);
+  m.set('createdAt', f.createdAt);
+  m.set('group', groupVisible(doc, view, group) ? group : null);
+  const named = metaMap(doc).get('mode') === 'named';
+  m.set('author', named && participantId ? (view.participant(participantId)?.name ?? null) : null);
+  notesMap(doc).set(id, m);
+}
+
+function bumpWaiting(doc: Y.Doc, promptId: string | null, delta: number): void {
+  const target = promptId === null ? metaMap(doc) : promptsMap(doc).get(promptId);
+  if (!target) {
+    if (promptId !== null) bumpWaiting(doc, null, delta);
+    return;
+  }
+  const now = target.get('waiting');
+  target.set('waiting', Math.max(0, (typeof now === 'number' ? now : 0) + delta));
+}
+
+function isPrivateWriting(doc: Y.Doc, promptId: string | null): boolean {
+  if (metaMap(doc).get('privateWriting') === true) return true;
+  return promptId !== null && promptsMap(doc).get(promptId)?.get('privateWriting') === true;
+}
+
 /**
- * The record a command targets, if it targets an existing one; the server uses it for ownership
- * checks before applying.
+ * Moves every private note (of one prompt, or all) into the document in this transaction, so they
+ * appear for everyone at the same moment.
  */
-export function commandTarget(command: Command): { kind: 'note' | 'prompt'; id: string } | null {
-  switch (command.type) {
-    case 'note.move':
-    case 'note.update':
-    case 'note.delete':
-      return { kind: 'note', id: command.id };
-    case 'prompt.update':
-    case 'prompt.delete':
-      return { kind: 'prompt', id: command.id };
-    default:
-      return null;
+function reveal(doc: Y.Doc, ctx: ApplyContext, promptId: string | undefined): void {
+  const prompts = listPrompts(doc);
+  for (const rec of ctx.view.offstageNotes()) {
+    if (rec.state !== 'private') continue;
+    if (promptId !== undefined && rec.promptId !== promptId) continue;
+    const at = promptAt(prompts, noteCenter(rec.x, rec.y));
+    insertNote(doc, ctx.view, rec.id, { ...rec, promptId: at }, rec.participantId, rec.group);
+    ctx.emit({ kind: 'offstageDelete', noteId: rec.id });
+  }
+  if (promptId !== undefined) promptsMap(doc).get(promptId)?.set('waiting', 0);
+  else {
+    metaMap(doc).set('waiting', 0);
+    promptsMap(doc).forEach((p) => p.set('waiting', 0));
   }
 }
 
 /** Applies `command` to `doc`. Must run inside a transaction. */
 export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): ApplyResult {
+  const { actor } = ctx;
+  const grant = PERMISSIONS[command.type][actor.role];
+  if (grant === 'never')
+    return refuse(ErrorCode.Forbidden, `a ${actor.role} may not ${command.type}`);
+  if (
+    actor.role === 'participant' &&
+    LOCKABLE_COMMANDS.has(command.type) &&
+    metaMap(doc).get('locked') === true
+  ) {
+    return refuse(ErrorCode.Locked, 'the board is locked');
+  }
   const notes = notesMap(doc);
   const prompts = promptsMap(doc);
+
+  // Note commands on an existing note: find it, then check ownership and locks.
+  if (
+    command.type === 'note.move' ||
+    command.type === 'note.update' ||
+    command.type === 'note.delete'
+  ) {
+    const loc = locateNote(doc, ctx, command.id);
+    if (!loc) return refuse(ErrorCode.NotFound, 'no such note');
+    if (grant === 'own' && ctx.view.author(command.id) !== actor.participantId) {
+      return refuse(ErrorCode.Forbidden, `only the author may ${command.type}`);
+    }
+    const from = promptIdOf(loc);
+    if (command.type === 'note.move') {
+      const to = promptAt(listPrompts(doc), noteCenter(command.x, command.y));
+      const locked = lockError(doc, actor, [from, to]);
+      if (locked) return locked;
+      if (loc.where === 'doc') {
+        loc.map.set('x', command.x);
+        loc.map.set('y', command.y);
+        if (from !== to) loc.map.set('promptId', to);
+      } else {
+        if (from !== to && loc.rec.state === 'private') {
+          bumpWaiting(doc, from, -1);
+          bumpWaiting(doc, to, +1);
+        }
+        ctx.emit({
+          kind: 'offstagePut',
+          note: { ...loc.rec, x: command.x, y: command.y, promptId: to },
+        });
+      }
+      return OK;
+    }
+    const locked = lockError(doc, actor, [from]);
+    if (locked) return locked;
+    if (command.type === 'note.update') {
+      if (loc.where === 'doc') {
+        if (command.text !== undefined && loc.map.get('text') !== command.text)
+          loc.map.set('text', command.text);
+        if (command.color !== undefined && loc.map.get('color') !== command.color)
+          loc.map.set('color', command.color);
+      } else {
+        ctx.emit({
+          kind: 'offstagePut',
+          note: {
+            ...loc.rec,
+            text: command.text ?? loc.rec.text,
+            color: command.color ?? loc.rec.color,
+          },
+        });
+      }
+      return OK;
+    }
+    // note.delete
+    if (loc.where === 'doc') notes.delete(command.id);
+    else {
+      if (loc.rec.state === 'private') bumpWaiting(doc, from, -1);
+      ctx.emit({ kind: 'offstageDelete', noteId: command.id });
+    }
+    ctx.emit({ kind: 'noteForget', noteId: command.id });
+    return OK;
+  }
+
   switch (command.type) {
     case 'note.add': {
-      if (notes.has(command.id)) return refuse(ErrorCode.AlreadyExists, 'note id is taken');
-      if (notes.size >= MAX_NOTES_PER_BOARD)
+      if (
+        notes.has(command.id) ||
+        ctx.view.offstage(command.id) ||
+        ctx.view.author(command.id) !== undefined
+      ) {
+        return refuse(ErrorCode.AlreadyExists, 'note id is taken');
+      }
+      if (notes.size + ctx.view.offstageNotes().length >= MAX_NOTES_PER_BOARD) {
         return refuse(ErrorCode.LimitReached, `a board holds at most ${MAX_NOTES_PER_BOARD} notes`);
-      const m = new Y.Map<unknown>();
-      m.set('promptId', promptAt(listPrompts(doc), noteCenter(command.x, command.y)));
-      m.set('text', command.text);
-      m.set('x', command.x);
-      m.set('y', command.y);
-      m.set('color', command.color ?? DEFAULT_NOTE_COLOR);
-      m.set('createdAt', createdAt(ctx.now));
-      notes.set(command.id, m);
-      return OK;
-    }
-    case 'note.move': {
-      const m = notes.get(command.id);
-      if (!m) return refuse(ErrorCode.NotFound, 'no such note');
-      m.set('x', command.x);
-      m.set('y', command.y);
+      }
       const promptId = promptAt(listPrompts(doc), noteCenter(command.x, command.y));
-      if (m.get('promptId') !== promptId) m.set('promptId', promptId);
+      const locked = lockError(doc, actor, [promptId]);
+      if (locked) return locked;
+      const participantId = actor.role === 'participant' ? (actor.participantId ?? null) : null;
+      const group = participantId ? (ctx.view.participant(participantId)?.group ?? null) : null;
+      const fields: NoteFields = {
+        promptId,
+        text: command.text,
+        x: command.x,
+        y: command.y,
+        color: command.color ?? DEFAULT_NOTE_COLOR,
+        createdAt: createdAt(ctx.now),
+      };
+      ctx.emit({ kind: 'noteMeta', noteId: command.id, participantId, group });
+      if (participantId && isPrivateWriting(doc, promptId)) {
+        ctx.emit({
+          kind: 'offstagePut',
+          note: { id: command.id, ...fields, state: 'private', participantId, group },
+        });
+        bumpWaiting(doc, promptId, +1);
+      } else {
+        insertNote(doc, ctx.view, command.id, fields, participantId, group);
+      }
       return OK;
     }
-    case 'note.update': {
+    case 'note.hide': {
       const m = notes.get(command.id);
       if (!m) return refuse(ErrorCode.NotFound, 'no such note');
-      if (command.text !== undefined && m.get('text') !== command.text) m.set('text', command.text);
-      if (command.color !== undefined && m.get('color') !== command.color)
-        m.set('color', command.color);
+      const participantId = ctx.view.author(command.id) ?? null;
+      ctx.emit({
+        kind: 'offstagePut',
+        note: {
+          id: command.id,
+          promptId: typeof m.get('promptId') === 'string' ? (m.get('promptId') as string) : null,
+          text: String(m.get('text') ?? ''),
+          x: Number(m.get('x') ?? 0),
+          y: Number(m.get('y') ?? 0),
+          color: String(m.get('color') ?? DEFAULT_NOTE_COLOR),
+          createdAt: Number(m.get('createdAt') ?? 0),
+          state: 'hidden',
+          participantId,
+          group: ctx.view.noteGroup(command.id),
+        },
+      });
+      notes.delete(command.id);
       return OK;
     }
-    case 'note.delete': {
-      if (!notes.has(command.id)) return refuse(ErrorCode.NotFound, 'no such note');
-      notes.delete(command.id);
+    case 'note.unhide': {
+      const rec = ctx.view.offstage(command.id);
+      if (!rec || rec.state !== 'hidden') return refuse(ErrorCode.NotFound, 'no such hidden note');
+      const at = promptAt(listPrompts(doc), noteCenter(rec.x, rec.y));
+      insertNote(doc, ctx.view, rec.id, { ...rec, promptId: at }, rec.participantId, rec.group);
+      ctx.emit({ kind: 'offstageDelete', noteId: rec.id });
       return OK;
     }
     case 'prompt.add': {
       if (prompts.has(command.id)) return refuse(ErrorCode.AlreadyExists, 'prompt id is taken');
-      if (prompts.size >= MAX_PROMPTS_PER_BOARD)
+      if (prompts.size >= MAX_PROMPTS_PER_BOARD) {
         return refuse(
           ErrorCode.LimitReached,
           `a board holds at most ${MAX_PROMPTS_PER_BOARD} prompts`,
         );
+      }
       const m = new Y.Map<unknown>();
       m.set('title', command.title);
       m.set('x', command.x);
@@ -100,6 +329,9 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
       m.set('w', command.w);
       m.set('h', command.h);
       m.set('createdAt', createdAt(ctx.now));
+      m.set('locked', false);
+      m.set('privateWriting', false);
+      m.set('waiting', 0);
       prompts.set(command.id, m);
       reassignNotes(doc);
       return OK;
@@ -107,44 +339,107 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
     case 'prompt.update': {
       const m = prompts.get(command.id);
       if (!m) return refuse(ErrorCode.NotFound, 'no such prompt');
-      const oldX = m.get('x') as number;
-      const oldY = m.get('y') as number;
-      const dx = command.x === undefined ? 0 : command.x - oldX;
-      const dy = command.y === undefined ? 0 : command.y - oldY;
+      const dx = command.x === undefined ? 0 : command.x - (m.get('x') as number);
+      const dy = command.y === undefined ? 0 : command.y - (m.get('y') as number);
       if (command.title !== undefined && m.get('title') !== command.title)
         m.set('title', command.title);
-      for (const key of ['x', 'y', 'w', 'h'] as const) {
+      for (const key of ['x', 'y', 'w', 'h', 'locked'] as const) {
         const v = command[key];
         if (v !== undefined && m.get(key) !== v) m.set(key, v);
       }
+      if (
+        command.privateWriting !== undefined &&
+        m.get('privateWriting') !== command.privateWriting
+      ) {
+        m.set('privateWriting', command.privateWriting);
+        // Ending private writing reveals what was written during it.
+        if (!command.privateWriting) reveal(doc, ctx, command.id);
+      }
       if (dx !== 0 || dy !== 0) {
-        // A prompt carries its notes along, as a frame does.
+        // A prompt carries its notes along, as a frame does; waiting notes too.
         notes.forEach((n) => {
           if (n.get('promptId') !== command.id) return;
           n.set('x', clampCoord((n.get('x') as number) + dx));
           n.set('y', clampCoord((n.get('y') as number) + dy));
         });
+        for (const rec of ctx.view.offstageNotes()) {
+          if (rec.promptId !== command.id) continue;
+          ctx.emit({
+            kind: 'offstagePut',
+            note: { ...rec, x: clampCoord(rec.x + dx), y: clampCoord(rec.y + dy) },
+          });
+        }
       }
       if (dx !== 0 || dy !== 0 || command.w !== undefined || command.h !== undefined)
         reassignNotes(doc);
       return OK;
     }
     case 'prompt.delete': {
-      if (!prompts.has(command.id)) return refuse(ErrorCode.NotFound, 'no such prompt');
+      const m = prompts.get(command.id);
+      if (!m) return refuse(ErrorCode.NotFound, 'no such prompt');
+      const waiting = m.get('waiting');
       prompts.delete(command.id);
+      for (const rec of ctx.view.offstageNotes()) {
+        if (rec.promptId === command.id)
+          ctx.emit({ kind: 'offstagePut', note: { ...rec, promptId: null } });
+      }
+      if (typeof waiting === 'number' && waiting > 0) bumpWaiting(doc, null, waiting);
       // Notes stay where they are, on the open canvas or in a prompt underneath.
       reassignNotes(doc);
       return OK;
     }
     case 'board.update': {
-      if (command.title !== undefined) metaMap(doc).set('title', command.title);
+      const meta = metaMap(doc);
+      if (command.title !== undefined && meta.get('title') !== command.title) {
+        meta.set('title', command.title);
+        ctx.emit({ kind: 'title', title: command.title });
+      }
+      if (command.locked !== undefined && meta.get('locked') !== command.locked)
+        meta.set('locked', command.locked);
+      if (
+        command.privateWriting !== undefined &&
+        meta.get('privateWriting') !== command.privateWriting
+      ) {
+        meta.set('privateWriting', command.privateWriting);
+        if (!command.privateWriting) reveal(doc, ctx, undefined);
+      }
+      if (
+        command.groupThreshold !== undefined &&
+        meta.get('groupThreshold') !== command.groupThreshold
+      ) {
+        meta.set('groupThreshold', command.groupThreshold);
+        refreshGroupTags(doc, ctx.view);
+      }
+      return OK;
+    }
+    case 'board.reveal': {
+      if (command.promptId !== undefined && !prompts.has(command.promptId)) {
+        return refuse(ErrorCode.NotFound, 'no such prompt');
+      }
+      reveal(doc, ctx, command.promptId);
+      return OK;
+    }
+    case 'participant.remove': {
+      let participantId: string | null | undefined;
+      if ('participantId' in command) participantId = command.participantId;
+      else {
+        const loc = locateNote(doc, ctx, command.noteId);
+        participantId = loc ? ctx.view.author(command.noteId) : undefined;
+        if (participantId === undefined) return refuse(ErrorCode.NotFound, 'no such note');
+        if (participantId === null)
+          return refuse(ErrorCode.NotFound, 'the note has no participant author');
+      }
+      const p = ctx.view.participant(participantId);
+      if (!p || p.revoked) return refuse(ErrorCode.NotFound, 'no such participant');
+      ctx.emit({ kind: 'revoke', participantId });
+      return OK;
+    }
+    case 'board.rotateKey': {
+      ctx.emit({ kind: 'rotateKey' });
       return OK;
     }
   }
-}
-
-function clampCoord(v: number): number {
-  return Math.max(-MAX_COORDINATE, Math.min(MAX_COORDINATE, v));
+  return refuse(ErrorCode.UnknownCommand, 'unhandled command');
 }
 
 /** Recomputes which prompt holds each note, writing only what changed. */
@@ -163,16 +458,56 @@ function reassignNotes(doc: Y.Doc): void {
   });
 }
 
+/**
+ * Makes the document's group tags and counts match the threshold: a group's tag shows on notes,
+ * and its count in `meta.groupCounts`, only while it has at least K members. Writes only changes.
+ */
+export function refreshGroupTags(doc: Y.Doc, view: PrivateView): void {
+  const meta = readMeta(doc);
+  const counts: Record<string, number> = {};
+  for (const g of meta.groups) {
+    const n = view.groupMembers(g.id);
+    if (n >= meta.groupThreshold) counts[g.id] = n;
+  }
+  if (JSON.stringify(counts) !== JSON.stringify(meta.groupCounts))
+    metaMap(doc).set('groupCounts', counts);
+  notesMap(doc).forEach((m, id) => {
+    const g = view.noteGroup(id);
+    const want = g !== null && counts[g] !== undefined ? g : null;
+    if ((m.get('group') ?? null) !== want) m.set('group', want);
+  });
+}
+
+/** Settings of a new board. */
+export interface BoardInit {
+  title: string;
+  template: string;
+  now: number;
+  schemaVersion: number;
+  mode?: BoardMode;
+  groups?: RoleGroup[];
+  groupThreshold?: number;
+}
+
+/** The default role groups, with stable ids. */
+export function defaultGroups(): RoleGroup[] {
+  return DEFAULT_GROUP_LABELS.map((label, i) => ({ id: `g${i + 1}`, label }));
+}
+
 /** Fills a fresh document with a new board's meta record. */
-export function initBoardDoc(
-  doc: Y.Doc,
-  init: { title: string; template: string; now: number; schemaVersion: number },
-): void {
+export function initBoardDoc(doc: Y.Doc, init: BoardInit): void {
   doc.transact(() => {
     const meta = metaMap(doc);
     meta.set('schemaVersion', init.schemaVersion);
     meta.set('title', init.title);
     meta.set('template', init.template);
     meta.set('createdAt', createdAt(init.now));
+    meta.set('mode', init.mode ?? 'anonymous');
+    meta.set('locked', false);
+    meta.set('privateWriting', false);
+    meta.set('waiting', 0);
+    meta.set('groups', init.groups ?? defaultGroups());
+    meta.set('groupThreshold', init.groupThreshold ?? DEFAULT_GROUP_THRESHOLD);
+    meta.set('groupCounts', {});
   });
 }

@@ -3,9 +3,16 @@
  *
  * Layout (schema version {@link BOARD_SCHEMA_VERSION}):
  *
- * - `meta`    Y.Map: `schemaVersion` number, `title` string, `template` string, `createdAt` number
- * - `prompts` Y.Map: prompt id → Y.Map { title, x, y, w, h, createdAt }
- * - `notes`   Y.Map: note id → Y.Map { promptId (string | null), text, x, y, color, createdAt }
+ * - `meta`    Y.Map: `schemaVersion`, `title`, `template`, `createdAt`, `mode` ('anonymous' |
+ *             'named'), `locked`, `privateWriting` (whole board), `waiting` (private notes outside
+ *             any prompt), `groups` ({ id, label }[]), `groupThreshold` (K), `groupCounts`
+ *             ({ [groupId]: members }, only for groups with at least K members), `rev` (changes
+ *             with every committed batch, so deletions advance the document's version too)
+ * - `prompts` Y.Map: prompt id → Y.Map { title, x, y, w, h, createdAt, locked, privateWriting,
+ *             waiting (how many private notes wait for the reveal) }
+ * - `notes`   Y.Map: note id → Y.Map { promptId (string | null), text, x, y, color, createdAt,
+ *             group (string | null: only when the group has at least K members),
+ *             author (string | null: a display name, only on named boards) }
  *
  * The document holds only what every participant of the board may see: no author, no session,
  * no per-author field. Only the server writes it (see `apply.ts`).
@@ -13,7 +20,7 @@
 import type * as Y from 'yjs';
 
 /** The schema version this code writes. Older documents are migrated on load (`migrations.ts`). */
-export const BOARD_SCHEMA_VERSION = 1;
+export const BOARD_SCHEMA_VERSION = 2;
 
 /** Note colours, by name; the client maps each to a colour with text contrast ≥ 4.5:1. */
 export const NOTE_COLORS = ['yellow', 'pink', 'green', 'blue', 'orange', 'purple'] as const;
@@ -24,11 +31,35 @@ export const DEFAULT_NOTE_COLOR: NoteColor = 'yellow';
 export const TEMPLATES = ['blank'] as const;
 export type TemplateId = (typeof TEMPLATES)[number];
 
+/** Anonymous boards (the default) show no author anywhere; named boards show display names on notes. */
+export const BOARD_MODES = ['anonymous', 'named'] as const;
+export type BoardMode = (typeof BOARD_MODES)[number];
+
+/** A role group participants pick at join (e.g. staff, supervisors, management). */
+export interface RoleGroup {
+  id: string;
+  label: string;
+}
+
+/** Groups a board gets when its creator names none. */
+export const DEFAULT_GROUP_LABELS = ['henkilöstö', 'esihenkilöt', 'johto'] as const;
+/** K: a group's tag is shown only once this many participants have joined it. */
+export const DEFAULT_GROUP_THRESHOLD = 3;
+
 export interface BoardMeta {
   schemaVersion: number;
   title: string;
   template: string;
   createdAt: number;
+  mode: BoardMode;
+  locked: boolean;
+  privateWriting: boolean;
+  /** Private notes outside any prompt waiting for the reveal. */
+  waiting: number;
+  groups: RoleGroup[];
+  groupThreshold: number;
+  /** Members per group, only for groups that have reached the threshold. */
+  groupCounts: Record<string, number>;
 }
 
 export interface Prompt {
@@ -39,6 +70,12 @@ export interface Prompt {
   w: number;
   h: number;
   createdAt: number;
+  /** Participants cannot add, move or change notes in a locked prompt. */
+  locked: boolean;
+  /** New notes here are seen only by their author until a facilitator reveals them. */
+  privateWriting: boolean;
+  /** How many private notes wait for the reveal. */
+  waiting: number;
 }
 
 export interface Note {
@@ -51,6 +88,10 @@ export interface Note {
   color: NoteColor;
   /** Creation time in ms since the epoch, rounded down to the second. */
   createdAt: number;
+  /** The author's role group, present only while that group has at least K members. */
+  group: string | null;
+  /** The author's display name, on named boards only. */
+  author: string | null;
 }
 
 /** A Y.Map of plain values, the record type of the document. */
@@ -75,6 +116,32 @@ function num(m: RecordMap, key: string, fallback = 0): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 }
 
+function bool(m: RecordMap, key: string): boolean {
+  return m.get(key) === true;
+}
+function strOrNull(m: RecordMap, key: string): string | null {
+  const v = m.get(key);
+  return typeof v === 'string' ? v : null;
+}
+
+function readGroups(v: unknown): RoleGroup[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(
+    (g): g is RoleGroup =>
+      typeof g === 'object' &&
+      g !== null &&
+      typeof g.id === 'string' &&
+      typeof g.label === 'string',
+  );
+}
+
+function readCounts(v: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (typeof v !== 'object' || v === null) return out;
+  for (const [k, n] of Object.entries(v)) if (typeof n === 'number') out[k] = n;
+  return out;
+}
+
 function isNoteColor(v: unknown): v is NoteColor {
   return typeof v === 'string' && (NOTE_COLORS as readonly string[]).includes(v);
 }
@@ -87,6 +154,13 @@ export function readMeta(doc: Y.Doc): BoardMeta {
     title: str(m, 'title'),
     template: str(m, 'template', 'blank'),
     createdAt: num(m, 'createdAt'),
+    mode: m.get('mode') === 'named' ? 'named' : 'anonymous',
+    locked: bool(m, 'locked'),
+    privateWriting: bool(m, 'privateWriting'),
+    waiting: num(m, 'waiting'),
+    groups: readGroups(m.get('groups')),
+    groupThreshold: num(m, 'groupThreshold', DEFAULT_GROUP_THRESHOLD),
+    groupCounts: readCounts(m.get('groupCounts')),
   };
 }
 
@@ -100,6 +174,9 @@ export function readPrompt(id: string, m: RecordMap): Prompt {
     w: num(m, 'w'),
     h: num(m, 'h'),
     createdAt: num(m, 'createdAt'),
+    locked: bool(m, 'locked'),
+    privateWriting: bool(m, 'privateWriting'),
+    waiting: num(m, 'waiting'),
   };
 }
 
@@ -115,6 +192,8 @@ export function readNote(id: string, m: RecordMap): Note {
     y: num(m, 'y'),
     color: isNoteColor(color) ? color : DEFAULT_NOTE_COLOR,
     createdAt: num(m, 'createdAt'),
+    group: strOrNull(m, 'group'),
+    author: strOrNull(m, 'author'),
   };
 }
 

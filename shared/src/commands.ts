@@ -11,8 +11,10 @@ import {
   MAX_COORDINATE,
   MAX_NOTE_TEXT_LENGTH,
   MAX_PROMPT_SIZE,
+  MAX_GROUP_THRESHOLD,
   MAX_PROMPT_TITLE_LENGTH,
   MIN_COMMAND_ID_LENGTH,
+  MIN_GROUP_THRESHOLD,
   MIN_PROMPT_SIZE,
 } from './limits.js';
 import { RECORD_ID_PATTERN } from './ids.js';
@@ -65,13 +67,38 @@ export const PromptUpdate = z.strictObject({
   y: coordinate.optional(),
   w: promptSide.optional(),
   h: promptSide.optional(),
+  /** Participants can no longer add, move or change notes here. */
+  locked: z.boolean().optional(),
+  /** Turning it on hides new notes until a reveal; turning it off reveals what waits. */
+  privateWriting: z.boolean().optional(),
 });
 export const PromptDelete = z.strictObject({ type: z.literal('prompt.delete'), id: recordId });
+
+export const NoteHide = z.strictObject({ type: z.literal('note.hide'), id: recordId });
+export const NoteUnhide = z.strictObject({ type: z.literal('note.unhide'), id: recordId });
 
 export const BoardUpdate = z.strictObject({
   type: z.literal('board.update'),
   title: boardTitle.optional(),
+  locked: z.boolean().optional(),
+  privateWriting: z.boolean().optional(),
+  groupThreshold: z.number().int().min(MIN_GROUP_THRESHOLD).max(MAX_GROUP_THRESHOLD).optional(),
 });
+
+/** Reveals the private notes of one prompt, or of the whole board when no prompt is named. */
+export const BoardReveal = z.strictObject({
+  type: z.literal('board.reveal'),
+  promptId: recordId.optional(),
+});
+
+/** Removes a participant (by id, or as the author of a note, without learning who that is). */
+export const ParticipantRemove = z.union([
+  z.strictObject({ type: z.literal('participant.remove'), participantId: recordId }),
+  z.strictObject({ type: z.literal('participant.remove'), noteId: recordId }),
+]);
+
+/** Replaces the facilitator key; links with the old key stop working at once. */
+export const BoardRotateKey = z.strictObject({ type: z.literal('board.rotateKey') });
 
 /** Every command, keyed by its type. */
 export const COMMAND_SCHEMAS = {
@@ -82,7 +109,12 @@ export const COMMAND_SCHEMAS = {
   'prompt.add': PromptAdd,
   'prompt.update': PromptUpdate,
   'prompt.delete': PromptDelete,
+  'note.hide': NoteHide,
+  'note.unhide': NoteUnhide,
   'board.update': BoardUpdate,
+  'board.reveal': BoardReveal,
+  'board.rotateKey': BoardRotateKey,
+  'participant.remove': ParticipantRemove,
 } as const;
 
 export type CommandType = keyof typeof COMMAND_SCHEMAS;

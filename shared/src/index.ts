@@ -14,6 +14,10 @@ export {
   MAX_HTTP_BODY_BYTES,
   MIN_COMMAND_ID_LENGTH,
   MAX_COMMAND_ID_LENGTH,
+  MAX_GROUPS_PER_BOARD,
+  MAX_GROUP_LABEL_LENGTH,
+  MIN_GROUP_THRESHOLD,
+  MAX_GROUP_THRESHOLD,
 } from './limits.js';
 export {
   PROTOCOL_VERSION,
@@ -30,6 +34,9 @@ export {
   type PresenceInfo,
   type ServerToClientEvents,
   type ClientToServerEvents,
+  type OffstageNote,
+  type OffstageChange,
+  type PointerInfo,
 } from './protocol.js';
 export {
   JOIN_CODE_ALPHABET,
@@ -46,6 +53,9 @@ export {
   NOTE_COLORS,
   DEFAULT_NOTE_COLOR,
   TEMPLATES,
+  BOARD_MODES,
+  DEFAULT_GROUP_LABELS,
+  DEFAULT_GROUP_THRESHOLD,
   metaMap,
   promptsMap,
   notesMap,
@@ -64,6 +74,8 @@ export {
   type Note,
   type RecordMap,
   type BoardState,
+  type BoardMode,
+  type RoleGroup,
 } from './board.js';
 export { promptContains, promptAt, noteCenter, type Point } from './geometry.js';
 export {
@@ -79,14 +91,24 @@ export {
   type CommandEnvelope,
   type ParseResult,
 } from './commands.js';
-export { PERMISSIONS, isAllowed, canEver, type Grant } from './permissions.js';
+export { PERMISSIONS, LOCKABLE_COMMANDS, isAllowed, canEver, type Grant } from './permissions.js';
 export {
   applyCommand,
-  commandTarget,
   initBoardDoc,
+  defaultGroups,
+  refreshGroupTags,
+  type Actor,
   type ApplyContext,
   type ApplyResult,
+  type BoardInit,
 } from './apply.js';
+export {
+  PrivateState,
+  type PrivateEffect,
+  type PrivateView,
+  type OffstageRecord,
+  type ParticipantInfo,
+} from './private-state.js';
 export {
   DOC_MIGRATIONS,
   DocTooNewError,

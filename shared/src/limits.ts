@@ -37,3 +37,10 @@ export const MAX_HTTP_BODY_BYTES = 16 * 1024;
 /** Client-made command ids: this many characters at least and at most. */
 export const MIN_COMMAND_ID_LENGTH = 8;
 export const MAX_COMMAND_ID_LENGTH = 64;
+
+/** Role groups a board may define, and the length of a group's label. */
+export const MAX_GROUPS_PER_BOARD = 12;
+export const MAX_GROUP_LABEL_LENGTH = 40;
+/** Bounds of K, the members a group needs before its tag is shown. */
+export const MIN_GROUP_THRESHOLD = 2;
+export const MAX_GROUP_THRESHOLD = 50;

@@ -4,7 +4,14 @@
  * one transaction.
  */
 import type * as Y from 'yjs';
-import { BOARD_SCHEMA_VERSION, metaMap } from './board.js';
+import {
+  BOARD_SCHEMA_VERSION,
+  DEFAULT_GROUP_LABELS,
+  DEFAULT_GROUP_THRESHOLD,
+  metaMap,
+  notesMap,
+  promptsMap,
+} from './board.js';
 
 export interface DocMigration {
   /** The schema version this step produces. */
@@ -15,10 +22,41 @@ export interface DocMigration {
 }
 
 /**
- * The steps, in order. Version 1 is the first layout: there is nothing to migrate from yet. A new
- * layout appends `{ version: 2, up }` here and bumps {@link BOARD_SCHEMA_VERSION}.
+ * The steps, in order. Version 1 is the first layout. A new layout appends a step here and bumps
+ * {@link BOARD_SCHEMA_VERSION}.
  */
-export const DOC_MIGRATIONS: readonly DocMigration[] = [];
+export const DOC_MIGRATIONS: readonly DocMigration[] = [
+  {
+    version: 2,
+    description: 'board modes, locks, private writing and role groups',
+    up(doc) {
+      const meta = metaMap(doc);
+      const set = (m: Y.Map<unknown>, key: string, value: unknown) => {
+        if (!m.has(key)) m.set(key, value);
+      };
+      set(meta, 'mode', 'anonymous');
+      set(meta, 'locked', false);
+      set(meta, 'privateWriting', false);
+      set(meta, 'waiting', 0);
+      set(
+        meta,
+        'groups',
+        DEFAULT_GROUP_LABELS.map((label, i) => ({ id: `g${i + 1}`, label })),
+      );
+      set(meta, 'groupThreshold', DEFAULT_GROUP_THRESHOLD);
+      set(meta, 'groupCounts', {});
+      promptsMap(doc).forEach((p) => {
+        set(p, 'locked', false);
+        set(p, 'privateWriting', false);
+        set(p, 'waiting', 0);
+      });
+      notesMap(doc).forEach((n) => {
+        set(n, 'group', null);
+        set(n, 'author', null);
+      });
+    },
+  },
+];
 
 /** Thrown when a stored document was written by a newer server than this one. */
 export class DocTooNewError extends Error {

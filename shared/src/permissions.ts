@@ -20,8 +20,24 @@ export const PERMISSIONS: Readonly<Record<CommandType, Readonly<Record<Role, Gra
   'prompt.add': { facilitator: 'always', participant: 'never', projector: 'never' },
   'prompt.update': { facilitator: 'always', participant: 'never', projector: 'never' },
   'prompt.delete': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'note.hide': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'note.unhide': { facilitator: 'always', participant: 'never', projector: 'never' },
   'board.update': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'board.reveal': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'board.rotateKey': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'participant.remove': { facilitator: 'always', participant: 'never', projector: 'never' },
 };
+
+/**
+ * Commands a lock stops. A locked board stops them all for participants; a locked prompt stops
+ * them for notes in it (and for notes added or moved into it). Facilitators are never locked out.
+ */
+export const LOCKABLE_COMMANDS: ReadonlySet<CommandType> = new Set([
+  'note.add',
+  'note.move',
+  'note.update',
+  'note.delete',
+]);
 
 /**
  * Whether `role` may run a command of `type`. `ownsTarget` says whether the caller created the

@@ -29,6 +29,8 @@ export const ErrorCode = {
   Forbidden: 'forbidden',
   /** Missing or wrong credentials (facilitator key, session token). */
   Unauthorized: 'unauthorized',
+  /** The board or the prompt is locked by a facilitator. */
+  Locked: 'locked',
   /** A count limit of the board is reached (notes, prompts). */
   LimitReached: 'limit_reached',
   /** Too many requests; try again later. */
@@ -97,6 +99,8 @@ export type CommandAck =
       applied: boolean;
       /** The replica shows the change once it holds this version. */
       version: DocVersion;
+      /** Command-specific output (e.g. the new key of `board.rotateKey`). */
+      result?: Record<string, string>;
     }
   | { ok: false; error: ProtocolError };
 
@@ -122,8 +126,42 @@ export interface SessionInfo {
   participantId?: string;
   /** Ids of the notes this session wrote; only ever sent to their author. */
   ownNotes: string[];
+  /**
+   * Notes this session may see that are not in the shared document: a participant's own notes
+   * waiting for a reveal; for facilitators, notes they hid.
+   */
+  offstage: OffstageNote[];
+  /** The participant's role group, if they picked one. */
+  group?: string;
   /** Server time in ms since the epoch, for clock-offset estimates. */
   serverTime: number;
+}
+
+/** A note kept out of the shared document, as sent to the one audience that may see it. */
+export interface OffstageNote {
+  id: string;
+  promptId: string | null;
+  text: string;
+  x: number;
+  y: number;
+  color: string;
+  createdAt: number;
+  /** `private`: waiting for a reveal, seen by its author only; `hidden`: hidden by a facilitator. */
+  state: 'private' | 'hidden';
+}
+
+/** A change to the offstage notes one session may see. */
+export interface OffstageChange {
+  upsert: OffstageNote[];
+  remove: string[];
+}
+
+/** The facilitator's pointer on the canvas, relayed to everyone on the board (at most 10 Hz). */
+export interface PointerInfo {
+  x: number;
+  y: number;
+  /** False when the pointer left the canvas. */
+  visible: boolean;
 }
 
 /** Aggregated presence of a board; never names anyone. */
@@ -139,9 +177,17 @@ export interface ServerToClientEvents {
   presence: (info: PresenceInfo) => void;
   /** A note this session created (on another tab of the same session) is now known as its own. */
   'own.notes': (noteIds: string[]) => void;
+  /** Offstage notes this session may see changed. */
+  offstage: (change: OffstageChange) => void;
+  /** Where the facilitator points. */
+  pointer: (pointer: PointerInfo) => void;
+  /** This participant was removed by a facilitator; the server disconnects right after. */
+  removed: () => void;
 }
 
 /** socket.io events a client emits. */
 export interface ClientToServerEvents {
   command: (envelope: unknown, ack: (result: CommandAck) => void) => void;
+  /** Facilitators only; others' pointer events are ignored. */
+  pointer: (pointer: unknown) => void;
 }

@@ -1,66 +1,103 @@
 /**
- * A board in memory: its Y.Doc and the pipeline that turns commands into durable changes.
+ * A board in memory: its Y.Doc, its server-private state, and the pipeline that turns commands
+ * and joins into durable changes.
  *
- * The pipeline runs one batch at a time: it takes every queued command, drops retries, authorises
- * and applies the rest to the document (each in its own transaction), commits the merged update
- * with the command ids in one storage write, and only then publishes the update and acknowledges
- * the commands. While a batch is being committed, new commands wait in the queue; so between
- * batches the document equals what storage holds, and a replica is only ever sent committed state.
+ * The pipeline runs one batch at a time: it takes every queued job, drops retried commands,
+ * applies the rest to the document (each in its own transaction) and to the private state, commits
+ * the merged update, the command ids and the private changes in one storage write, and only then
+ * publishes the update and acknowledges. While a batch is being committed, new jobs wait in the
+ * queue; so between batches the document equals what storage holds, and a replica is only ever
+ * sent committed state.
  */
 import * as Y from 'yjs';
 import {
   applyCommand,
-  commandTarget,
   ErrorCode,
-  isAllowed,
-  PERMISSIONS,
+  metaMap,
+  newSecret,
+  readMeta,
+  refreshGroupTags,
   type CommandAck,
   type CommandEnvelope,
   type DocVersion,
+  type OffstageChange,
+  type OffstageNote,
+  type OffstageRecord,
+  type PrivateEffect,
+  type PrivateState,
   type ProtocolError,
 } from '@pajataulu/shared';
+import { hashSecret } from '../crypto.js';
 import { createLogger } from '../log.js';
-import type { CommitBatch, Storage } from '../storage/storage.js';
+import type { CommitBatch, ParticipantRecord, Storage } from '../storage/storage.js';
 import { actorKey, type Session } from './session.js';
 
 const log = createLogger('board');
 
-/** Commands one board may hold waiting for the pipeline; more are refused as `rate_limited`. */
-export const MAX_QUEUED_COMMANDS_PER_BOARD = 10_000;
-/** Commands taken into one batch at most. */
-export const MAX_COMMANDS_PER_BATCH = 500;
+/** Jobs one board may hold waiting for the pipeline; more are refused as `rate_limited`. */
+export const MAX_QUEUED_JOBS_PER_BOARD = 10_000;
+/** Jobs taken into one batch at most. */
+export const MAX_JOBS_PER_BATCH = 500;
 /** Recently applied command keys remembered in memory (older ones are looked up in storage). */
 export const RECENT_COMMAND_MEMORY = 20_000;
 
-/** Transaction origin of every change the server makes through a command. */
+/** Transaction origin of every change the server makes through a command or a join. */
 export const COMMAND_ORIGIN = Symbol('pajataulu.command');
 
-interface Queued {
-  session: Session;
-  envelope: CommandEnvelope;
-  resolve: (ack: CommandAck) => void;
+/** Who should hear of an offstage change: one participant, or every facilitator. */
+export type Audience = { participantId: string } | { facilitators: true };
+
+/** What a committed batch means for connections beyond the document update. */
+export interface BatchOutcome {
+  /** Offstage changes per audience key (`participant:<id>` or `facilitators`). */
+  offstage: Map<string, OffstageChange>;
+  /** Participants removed in this batch. */
+  revoked: string[];
+  /** The facilitator key was replaced: sessions with the old one must go. */
+  keyRotated: boolean;
 }
 
 export interface LiveBoardHooks {
-  /** A batch is durable; `update` is its merged Yjs update. */
-  committed(boardId: string, update: Uint8Array): void;
+  /** A batch is durable; `update` is its merged Yjs update, if it changed the document. */
+  committed(boardId: string, update: Uint8Array | null, outcome: BatchOutcome): void;
   /** The in-memory state can no longer be trusted (storage failed); drop and reload the board. */
   failed(boardId: string, err: unknown): void;
 }
 
+export interface JoinRequest {
+  participant: ParticipantRecord;
+}
+export type JoinResult = { ok: true } | { ok: false; error: ProtocolError };
+
+type Job =
+  | {
+      kind: 'command';
+      session: Session;
+      envelope: CommandEnvelope;
+      resolve: (ack: CommandAck) => void;
+    }
+  | { kind: 'join'; participant: ParticipantRecord; resolve: (r: JoinResult) => void };
+
+type Outcome =
+  | { kind: 'applied'; result?: Record<string, string> }
+  | { kind: 'duplicate' }
+  | { kind: 'refused'; error: ProtocolError };
+
 export class LiveBoard {
-  private readonly queue: Queued[] = [];
+  private readonly queue: Job[] = [];
   private running = false;
   private dead = false;
   /** Callbacks waiting for the document to equal the committed state. */
   private readonly idleWaiters: (() => void)[] = [];
   private readonly recent = new Set<string>();
   private updatesSinceCompaction: number;
+  /** Batches that changed the document since the board was loaded. */
+  private batches = 0;
 
   constructor(
     readonly id: string,
     readonly doc: Y.Doc,
-    private readonly authors: Map<string, string>,
+    readonly state: PrivateState,
     private readonly storage: Storage,
     private readonly hooks: LiveBoardHooks,
     private readonly compactAfterUpdates: number,
@@ -75,13 +112,6 @@ export class LiveBoard {
     return { client: this.doc.clientID, clock: Y.getState(this.doc.store, this.doc.clientID) };
   }
 
-  /** Ids of the notes a participant wrote that still exist. */
-  ownNotes(participantId: string): string[] {
-    const out: string[] = [];
-    for (const [noteId, author] of this.authors) if (author === participantId) out.push(noteId);
-    return out;
-  }
-
   /** Whether nothing is queued or being committed. */
   get idle(): boolean {
     return !this.running && this.queue.length === 0;
@@ -93,169 +123,234 @@ export class LiveBoard {
     else this.idleWaiters.push(fn);
   }
 
-  /** Resolves when every queued command has been committed or refused. */
+  /** Resolves when every queued job has been committed or refused. */
   drained(): Promise<void> {
     if (this.idle) return Promise.resolve();
-    return new Promise((resolve) =>
-      this.idleWaiters.push(() => (this.idle ? resolve() : void this.drained().then(resolve))),
-    );
+    return new Promise((resolve) => this.idleWaiters.push(() => void this.drained().then(resolve)));
   }
 
   /** Queues a parsed command; resolves with its acknowledgement once it is durable or refused. */
   submit(session: Session, envelope: CommandEnvelope): Promise<CommandAck> {
-    if (this.dead) return Promise.resolve(fail(ErrorCode.Unavailable, 'board is reloading; retry'));
-    if (this.queue.length >= MAX_QUEUED_COMMANDS_PER_BOARD) {
-      return Promise.resolve(fail(ErrorCode.RateLimited, 'the board is busy; retry shortly'));
-    }
     return new Promise((resolve) => {
-      this.queue.push({ session, envelope, resolve });
-      if (!this.running) {
-        this.running = true;
-        // Let commands arriving in the same turn join the batch.
-        setImmediate(() => void this.run());
-      }
+      const refused = this.enqueue({ kind: 'command', session, envelope, resolve });
+      if (refused) resolve({ ok: false, error: refused });
     });
+  }
+
+  /** Adds a participant through the pipeline (group counts and tags change with it). */
+  join(participant: ParticipantRecord): Promise<JoinResult> {
+    return new Promise((resolve) => {
+      const refused = this.enqueue({ kind: 'join', participant, resolve });
+      if (refused) resolve({ ok: false, error: refused });
+    });
+  }
+
+  private enqueue(job: Job): ProtocolError | undefined {
+    if (this.dead) return err(ErrorCode.Unavailable, 'board is reloading; retry');
+    if (this.queue.length >= MAX_QUEUED_JOBS_PER_BOARD)
+      return err(ErrorCode.RateLimited, 'the board is busy; retry shortly');
+    this.queue.push(job);
+    if (!this.running) {
+      this.running = true;
+      // Let jobs arriving in the same turn join the batch.
+      setImmediate(() => void this.run());
+    }
+    return undefined;
   }
 
   private async run(): Promise<void> {
     try {
       while (this.queue.length > 0 && !this.dead) {
-        const batch = this.queue.splice(0, MAX_COMMANDS_PER_BATCH);
-        await this.processBatch(batch);
+        await this.processBatch(this.queue.splice(0, MAX_JOBS_PER_BATCH));
       }
     } finally {
       this.running = false;
-      const waiters = this.idleWaiters.splice(0);
-      for (const w of waiters) w();
+      for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
-  private async processBatch(batch: Queued[]): Promise<void> {
+  private async processBatch(batch: Job[]): Promise<void> {
     const at = Date.now();
     // 1. Retries: a command id this actor had applied before is acknowledged again, not re-applied.
-    const duplicate = new Array<boolean>(batch.length).fill(false);
-    for (let i = 0; i < batch.length; i++) {
-      const q = batch[i]!;
-      const key = commandKey(q.session, q.envelope.id);
-      if (this.recent.has(key)) duplicate[i] = true;
-      else {
-        try {
-          duplicate[i] = await this.storage.isCommandApplied(
-            this.id,
-            actorKey(q.session),
-            q.envelope.id,
-          );
-        } catch (err) {
-          log.error('command lookup failed', { board: this.id, err });
-          for (const b of batch)
-            b.resolve(fail(ErrorCode.Unavailable, 'storage is unavailable; retry'));
-          return;
-        }
+    const duplicate: boolean[] = [];
+    for (const job of batch) {
+      if (job.kind !== 'command') {
+        duplicate.push(false);
+        continue;
+      }
+      const key = commandKey(job.session, job.envelope.id);
+      if (this.recent.has(key)) {
+        duplicate.push(true);
+        continue;
+      }
+      try {
+        duplicate.push(
+          await this.storage.isCommandApplied(this.id, actorKey(job.session), job.envelope.id),
+        );
+      } catch (e) {
+        log.error('command lookup failed', { board: this.id, err: e });
+        for (const j of batch)
+          resolveRefused(j, err(ErrorCode.Unavailable, 'storage is unavailable; retry'));
+        return;
       }
     }
 
-    // 2. Apply, each command in its own transaction; collect the updates.
+    // 2. Apply; collect document updates and private effects.
     const updates: Uint8Array[] = [];
     const onUpdate = (u: Uint8Array, origin: unknown) => {
       if (origin === COMMAND_ORIGIN) updates.push(u);
     };
-    const results: (ProtocolError | 'applied' | 'duplicate')[] = [];
     const commit: CommitBatch = {
       boardId: this.id,
-      update: new Uint8Array(),
+      update: null,
       commands: [],
-      authors: [],
-      deletedNotes: [],
+      effects: [],
+      joined: [],
       at,
     };
+    const outcome: BatchOutcome = { offstage: new Map(), revoked: [], keyRotated: false };
+    const outcomes: Outcome[] = [];
     this.doc.on('update', onUpdate);
     try {
-      for (let i = 0; i < batch.length; i++) {
-        const q = batch[i]!;
-        const key = commandKey(q.session, q.envelope.id);
+      batch.forEach((job, i) => {
+        if (job.kind === 'join') {
+          outcomes.push(this.applyJoin(job.participant, commit));
+          return;
+        }
+        const key = commandKey(job.session, job.envelope.id);
         if (duplicate[i] || this.recent.has(key)) {
-          results.push('duplicate');
-          continue;
+          outcomes.push({ kind: 'duplicate' });
+          return;
         }
-        const denied = this.authorize(q.session, q.envelope);
-        if (denied) {
-          results.push(denied);
-          continue;
+        const o = this.applyOne(job.session, job.envelope, at, commit, outcome);
+        if (o.kind === 'applied') {
+          this.remember(key);
+          commit.commands.push({ actor: actorKey(job.session), commandId: job.envelope.id });
         }
-        let outcome: ReturnType<typeof applyCommand> = { ok: true };
-        this.doc.transact(() => {
-          outcome = applyCommand(this.doc, q.envelope.command, { now: at });
-        }, COMMAND_ORIGIN);
-        if (!outcome.ok) {
-          results.push((outcome as { ok: false; error: ProtocolError }).error);
-          continue;
-        }
-        this.remember(key);
-        commit.commands.push({ actor: actorKey(q.session), commandId: q.envelope.id });
-        this.recordAuthorship(q, commit);
-        results.push('applied');
+        outcomes.push(o);
+      });
+      if (updates.length > 0) {
+        // Deletions do not advance a Yjs clock; this write does, so the version in the
+        // acknowledgements marks every change of the batch, deletions included.
+        this.doc.transact(() => metaMap(this.doc).set('rev', ++this.batches), COMMAND_ORIGIN);
       }
     } finally {
       this.doc.off('update', onUpdate);
     }
 
     // 3. Commit, then publish and acknowledge.
-    if (commit.commands.length > 0) {
+    const changed =
+      commit.commands.length > 0 || commit.joined.length > 0 || commit.effects.length > 0;
+    if (updates.length > 0)
       commit.update = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+    if (changed || commit.update) {
       try {
-        this.lastUpdateId = await this.storage.commit(commit);
-      } catch (err) {
-        this.dead = true;
-        for (const q of [...batch, ...this.queue.splice(0)]) {
-          q.resolve(
-            fail(ErrorCode.Unavailable, 'storage is unavailable; nothing was changed; retry'),
-          );
+        const updateId = await this.storage.commit(commit);
+        if (updateId !== undefined) {
+          this.lastUpdateId = updateId;
+          this.updatesSinceCompaction++;
         }
-        this.hooks.failed(this.id, err);
+      } catch (e) {
+        this.dead = true;
+        const refusal = err(
+          ErrorCode.Unavailable,
+          'storage is unavailable; nothing was changed; retry',
+        );
+        for (const j of [...batch, ...this.queue.splice(0)]) resolveRefused(j, refusal);
+        this.hooks.failed(this.id, e);
         return;
       }
-      this.updatesSinceCompaction++;
-      if (updates.length > 0) this.hooks.committed(this.id, commit.update);
+      this.hooks.committed(this.id, commit.update, outcome);
     }
     const version = this.version();
-    batch.forEach((q, i) => {
-      const r = results[i]!;
-      if (r === 'applied') q.resolve({ ok: true, applied: true, version });
-      else if (r === 'duplicate') q.resolve({ ok: true, applied: false, version });
-      else q.resolve({ ok: false, error: r });
+    batch.forEach((job, i) => {
+      const o = outcomes[i]!;
+      if (job.kind === 'join') {
+        job.resolve(o.kind === 'refused' ? { ok: false, error: o.error } : { ok: true });
+      } else if (o.kind === 'refused') job.resolve({ ok: false, error: o.error });
+      else {
+        const ack: CommandAck = { ok: true, applied: o.kind === 'applied', version };
+        if (o.kind === 'applied' && o.result) ack.result = o.result;
+        job.resolve(ack);
+      }
     });
     if (this.updatesSinceCompaction >= this.compactAfterUpdates) await this.compact();
   }
 
-  private authorize(session: Session, envelope: CommandEnvelope): ProtocolError | undefined {
-    const command = envelope.command;
-    const grant = PERMISSIONS[command.type][session.role];
-    if (grant === 'never')
-      return err(ErrorCode.Forbidden, `a ${session.role} may not ${command.type}`);
-    const target = commandTarget(command);
-    if (target && grant === 'own') {
-      const exists =
-        target.kind === 'note'
-          ? this.doc.getMap('notes').has(target.id)
-          : this.doc.getMap('prompts').has(target.id);
-      if (!exists) return err(ErrorCode.NotFound, `no such ${target.kind}`);
-      const owns = target.kind === 'note' && this.authors.get(target.id) === session.participantId;
-      if (!isAllowed(session.role, command.type, owns)) {
-        return err(ErrorCode.Forbidden, `only the author may ${command.type}`);
+  private applyOne(
+    session: Session,
+    envelope: CommandEnvelope,
+    now: number,
+    commit: CommitBatch,
+    outcome: BatchOutcome,
+  ): Outcome {
+    if (session.role === 'participant') {
+      const p = session.participantId ? this.state.participant(session.participantId) : undefined;
+      if (!p || p.revoked)
+        return { kind: 'refused', error: err(ErrorCode.Unauthorized, 'the session was removed') };
+    }
+    const effects: PrivateEffect[] = [];
+    let result: ReturnType<typeof applyCommand> = { ok: true };
+    this.doc.transact(() => {
+      result = applyCommand(this.doc, envelope.command, {
+        now,
+        actor: session.participantId
+          ? { role: session.role, participantId: session.participantId }
+          : { role: session.role },
+        view: this.state,
+        emit: (e) => {
+          // Audiences are worked out before the state forgets what the effect removes.
+          this.noteAudience(e, outcome);
+          this.state.apply(e);
+          effects.push(e);
+        },
+      });
+    }, COMMAND_ORIGIN);
+    const r = result as ReturnType<typeof applyCommand>;
+    if (!r.ok) return { kind: 'refused', error: r.error };
+    commit.effects.push(...effects);
+    let extra: Record<string, string> | undefined;
+    for (const e of effects) {
+      if (e.kind === 'revoke') outcome.revoked.push(e.participantId);
+      if (e.kind === 'rotateKey') {
+        const key = newSecret();
+        commit.facilitatorKeyHash = hashSecret(key);
+        outcome.keyRotated = true;
+        extra = { facilitatorKey: key };
       }
     }
-    return undefined;
+    return extra ? { kind: 'applied', result: extra } : { kind: 'applied' };
   }
 
-  private recordAuthorship(q: Queued, commit: CommitBatch): void {
-    const c = q.envelope.command;
-    if (c.type === 'note.add' && q.session.participantId) {
-      this.authors.set(c.id, q.session.participantId);
-      commit.authors.push({ noteId: c.id, participantId: q.session.participantId });
-    } else if (c.type === 'note.delete') {
-      this.authors.delete(c.id);
-      commit.deletedNotes.push(c.id);
+  private applyJoin(p: ParticipantRecord, commit: CommitBatch): Outcome {
+    const meta = readMeta(this.doc);
+    if (p.groupId !== null && !meta.groups.some((g) => g.id === p.groupId)) {
+      return { kind: 'refused', error: err(ErrorCode.InvalidMessage, 'unknown group') };
     }
+    const before = p.groupId === null ? 0 : this.state.groupMembers(p.groupId);
+    this.state.addParticipant({ id: p.id, group: p.groupId, name: p.displayName, revoked: false });
+    commit.joined.push(p);
+    if (p.groupId !== null && before + 1 >= meta.groupThreshold) {
+      // The group has (or still has) enough members: its count changes, and its tag may appear.
+      this.doc.transact(() => refreshGroupTags(this.doc, this.state), COMMAND_ORIGIN);
+    }
+    return { kind: 'applied' };
+  }
+
+  private noteAudience(e: PrivateEffect, outcome: BatchOutcome): void {
+    let rec: OffstageRecord | undefined;
+    let change: 'upsert' | 'remove';
+    if (e.kind === 'offstagePut') {
+      rec = e.note;
+      change = 'upsert';
+      const previous = this.state.offstage(e.note.id);
+      if (previous && audienceKey(previous) !== audienceKey(rec))
+        addChange(outcome, audienceKey(previous), 'remove', previous);
+    } else if (e.kind === 'offstageDelete') {
+      rec = this.state.offstage(e.noteId);
+      change = 'remove';
+    } else return;
+    if (rec) addChange(outcome, audienceKey(rec), change, rec);
   }
 
   private remember(key: string): void {
@@ -279,17 +374,44 @@ export class LiveBoard {
     }
   }
 
-  /** Refuses everything from now on (the board is being unloaded or reloaded). */
+  /** Refuses everything from now on (the board is being reloaded). */
   kill(): void {
     this.dead = true;
-    for (const q of this.queue.splice(0))
-      q.resolve(fail(ErrorCode.Unavailable, 'board is reloading; retry'));
+    for (const j of this.queue.splice(0))
+      resolveRefused(j, err(ErrorCode.Unavailable, 'board is reloading; retry'));
   }
 
   destroy(): void {
     this.kill();
     this.doc.destroy();
   }
+}
+
+/** `participant:<id>` for a private note's author, `facilitators` for a hidden note. */
+export function audienceKey(rec: OffstageRecord): string {
+  return rec.state === 'private' && rec.participantId
+    ? `participant:${rec.participantId}`
+    : 'facilitators';
+}
+
+function addChange(
+  outcome: BatchOutcome,
+  key: string,
+  change: 'upsert' | 'remove',
+  rec: OffstageRecord,
+): void {
+  let c = outcome.offstage.get(key);
+  if (!c) outcome.offstage.set(key, (c = { upsert: [], remove: [] }));
+  c.upsert = c.upsert.filter((n) => n.id !== rec.id);
+  c.remove = c.remove.filter((id) => id !== rec.id);
+  if (change === 'upsert') c.upsert.push(toOffstageNote(rec));
+  else c.remove.push(rec.id);
+}
+
+/** The part of an offstage record its audience may see (no author, no group). */
+export function toOffstageNote(rec: OffstageRecord): OffstageNote {
+  const { id, promptId, text, x, y, color, createdAt, state } = rec;
+  return { id, promptId, text, x, y, color, createdAt, state };
 }
 
 function commandKey(session: Session, commandId: string): string {
@@ -300,6 +422,7 @@ function err(code: ErrorCode, message: string): ProtocolError {
   return { code, message };
 }
 
-function fail(code: ErrorCode, message: string): CommandAck {
-  return { ok: false, error: { code, message } };
+function resolveRefused(job: Job, error: ProtocolError): void {
+  if (job.kind === 'command') job.resolve({ ok: false, error });
+  else job.resolve({ ok: false, error });
 }

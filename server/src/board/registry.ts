@@ -3,10 +3,10 @@
  * idle. The registry is the only place that creates or drops a {@link LiveBoard}.
  */
 import * as Y from 'yjs';
-import { migrateDoc } from '@pajataulu/shared';
+import { migrateDoc, PrivateState } from '@pajataulu/shared';
 import { createLogger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
-import { LiveBoard } from './live-board.js';
+import { LiveBoard, type BatchOutcome } from './live-board.js';
 
 const log = createLogger('registry');
 
@@ -19,8 +19,8 @@ export interface RegistryOptions {
 }
 
 export interface RegistryListeners {
-  /** A batch of a board became durable. */
-  onCommitted?: (boardId: string, update: Uint8Array) => void;
+  /** A batch of a board became durable; `update` is null when the document did not change. */
+  onCommitted?: (boardId: string, update: Uint8Array | null, outcome: BatchOutcome) => void;
   /** A board was dropped from memory after a storage failure; replicas must resync. */
   onReset?: (boardId: string) => void;
 }
@@ -108,15 +108,26 @@ export class BoardRegistry {
     doc.on('update', capture);
     const { from, to } = migrateDoc(doc);
     doc.off('update', capture);
-    const authors = await this.storage.noteAuthors(boardId);
+    const priv = await this.storage.loadPrivate(boardId);
+    const state = new PrivateState();
+    for (const p of priv.participants) {
+      state.addParticipant({
+        id: p.id,
+        group: p.groupId,
+        name: p.displayName,
+        revoked: p.revokedAt !== null,
+      });
+    }
+    for (const n of priv.notes) state.setNoteMeta(n.noteId, n.participantId, n.groupId);
+    for (const o of priv.offstage) state.putOffstage(o);
     const board = new LiveBoard(
       boardId,
       doc,
-      authors,
+      state,
       this.storage,
       {
-        committed: (id, update) => {
-          for (const l of this.listeners) l.onCommitted?.(id, update);
+        committed: (id, update, outcome) => {
+          for (const l of this.listeners) l.onCommitted?.(id, update, outcome);
         },
         failed: (id, err) => this.fail(id, err),
       },

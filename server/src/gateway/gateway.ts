@@ -1,33 +1,48 @@
 /**
  * The command gateway (socket.io): authenticates each socket, accepts commands with
- * acknowledgements, and sends each socket its session and the board's aggregated presence.
+ * acknowledgements, sends each socket its session, the offstage notes it may see and the board's
+ * aggregated presence, and relays the facilitator's pointer.
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import {
   ErrorCode,
+  MAX_COORDINATE,
   MAX_COMMAND_MESSAGE_BYTES,
   parseEnvelope,
   PROTOCOL_VERSION,
   type ClientToServerEvents,
   type CommandAck,
+  type PointerInfo,
   type PresenceInfo,
   type ServerToClientEvents,
 } from '@pajataulu/shared';
 import { authenticate, type Credentials } from '../board/auth.js';
+import { toOffstageNote, type BatchOutcome } from '../board/live-board.js';
 import type { BoardRegistry } from '../board/registry.js';
 import type { Session } from '../board/session.js';
+import type { RateLimits } from '../config.js';
 import { createLogger } from '../log.js';
+import { TokenBucket, WindowLimiter } from '../rate-limit.js';
 import type { Storage } from '../storage/storage.js';
 
 const log = createLogger('gateway');
 
 /** Presence is sent to a board at most this often. */
 export const PRESENCE_INTERVAL_MS = 1_000;
+/** The facilitator's pointer is relayed at most this often (10 Hz). */
+export const POINTER_INTERVAL_MS = 100;
 
 interface SocketData {
   session: Session;
+  bucket: TokenBucket;
 }
+type GatewayServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
 type GatewaySocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
@@ -47,30 +62,49 @@ class HandshakeError extends Error {
 function boardRoom(boardId: string): string {
   return `board:${boardId}`;
 }
-function participantRoom(participantId: string): string {
-  return `participant:${participantId}`;
+function participantRoom(boardId: string, participantId: string): string {
+  return `participant:${boardId}:${participantId}`;
+}
+function facilitatorRoom(boardId: string): string {
+  return `facilitators:${boardId}`;
+}
+
+function readPointer(raw: unknown): PointerInfo | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { x, y, visible } = raw as Record<string, unknown>;
+  if (typeof x !== 'number' || typeof y !== 'number' || typeof visible !== 'boolean')
+    return undefined;
+  if (
+    !Number.isFinite(x) ||
+    !Number.isFinite(y) ||
+    Math.abs(x) > MAX_COORDINATE ||
+    Math.abs(y) > MAX_COORDINATE
+  ) {
+    return undefined;
+  }
+  return { x, y, visible };
 }
 
 export class CommandGateway {
-  readonly io: Server<
-    ClientToServerEvents,
-    ServerToClientEvents,
-    Record<string, never>,
-    SocketData
-  >;
+  readonly io: GatewayServer;
   /** Per board: sockets per participant (a person with two tabs counts once), and other roles. */
   private readonly presence = new Map<
     string,
     { participants: Map<string, number>; facilitators: number; projectors: number }
   >();
   private readonly presenceDirty = new Set<string>();
-  private readonly presenceTimer: NodeJS.Timeout;
+  private readonly pointers = new Map<string, PointerInfo>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly notesLimiter: WindowLimiter;
+  private readonly unlisten: () => void;
 
   constructor(
     httpServer: HttpServer,
     private readonly storage: Storage,
     private readonly registry: BoardRegistry,
+    private readonly rates: RateLimits,
   ) {
+    this.notesLimiter = new WindowLimiter(rates.notesPerMinute, 60_000);
     this.io = new Server(httpServer, {
       serveClient: false,
       maxHttpBufferSize: MAX_COMMAND_MESSAGE_BYTES,
@@ -84,6 +118,7 @@ export class CommandGateway {
         (r) => {
           if (!r.ok) return next(new HandshakeError(r.code, r.message));
           socket.data.session = r.session;
+          socket.data.bucket = new TokenBucket(rates.commandsPerSecond, rates.commandBurst);
           next();
         },
         (err: unknown) => {
@@ -93,8 +128,14 @@ export class CommandGateway {
       );
     });
     this.io.on('connection', (socket) => void this.onConnection(socket));
-    this.presenceTimer = setInterval(() => this.flushPresence(), PRESENCE_INTERVAL_MS);
-    this.presenceTimer.unref();
+    this.unlisten = registry.listen({
+      onCommitted: (boardId, _u, outcome) => this.afterCommit(boardId, outcome),
+    });
+    const presenceTimer = setInterval(() => this.flushPresence(), PRESENCE_INTERVAL_MS);
+    const pointerTimer = setInterval(() => this.flushPointers(), POINTER_INTERVAL_MS);
+    presenceTimer.unref();
+    pointerTimer.unref();
+    this.timers.push(presenceTimer, pointerTimer);
   }
 
   private async onConnection(socket: GatewaySocket): Promise<void> {
@@ -109,17 +150,39 @@ export class CommandGateway {
       if (typeof ack !== 'function') return; // Nobody to tell: a command needs an acknowledgement.
       void this.onCommand(socket, envelope).then(ack);
     });
+    socket.on('pointer', (raw) => {
+      if (session.role !== 'facilitator') return;
+      const p = readPointer(raw);
+      if (p) this.pointers.set(session.boardId, p);
+    });
     void socket.join(boardRoom(session.boardId));
-    if (session.participantId) void socket.join(participantRoom(session.participantId));
+    if (session.participantId)
+      void socket.join(participantRoom(session.boardId, session.participantId));
+    if (session.role === 'facilitator') void socket.join(facilitatorRoom(session.boardId));
     try {
       const board = await this.registry.get(session.boardId);
+      const pid = session.participantId;
+      const participant = pid ? board.state.participant(pid) : undefined;
+      if (pid && (!participant || participant.revoked)) {
+        socket.emit('removed');
+        socket.disconnect(true);
+        return;
+      }
+      const offstage =
+        session.role === 'facilitator'
+          ? board.state.hiddenNotes()
+          : pid
+            ? board.state.offstageFor(pid)
+            : [];
       socket.emit('session', {
         protocol: PROTOCOL_VERSION,
         role: session.role,
         boardId: session.boardId,
         code: session.code,
-        ...(session.participantId ? { participantId: session.participantId } : {}),
-        ownNotes: session.participantId ? board.ownNotes(session.participantId) : [],
+        ...(pid ? { participantId: pid } : {}),
+        ...(participant?.group ? { group: participant.group } : {}),
+        ownNotes: pid ? board.state.notesBy(pid) : [],
+        offstage: offstage.map(toOffstageNote),
         serverTime: Date.now(),
       });
       socket.emit('presence', this.presenceOf(session.boardId));
@@ -131,20 +194,61 @@ export class CommandGateway {
 
   private async onCommand(socket: GatewaySocket, raw: unknown): Promise<CommandAck> {
     const session = socket.data.session;
+    if (!socket.data.bucket.take()) {
+      return {
+        ok: false,
+        error: { code: ErrorCode.RateLimited, message: 'too many commands; slow down' },
+      };
+    }
     const parsed = parseEnvelope(raw);
     if (!parsed.ok) return { ok: false, error: parsed.error };
+    const c = parsed.envelope.command;
+    if (
+      c.type === 'note.add' &&
+      session.participantId &&
+      !this.notesLimiter.take(`${session.boardId}:${session.participantId}`)
+    ) {
+      return {
+        ok: false,
+        error: {
+          code: ErrorCode.RateLimited,
+          message: `at most ${this.rates.notesPerMinute} notes a minute`,
+        },
+      };
+    }
     try {
       const board = await this.registry.get(session.boardId);
       const ack = await board.submit(session, parsed.envelope);
-      const c = parsed.envelope.command;
       if (ack.ok && ack.applied && c.type === 'note.add' && session.participantId) {
         // Other tabs of the same person learn that the note is theirs; nobody else does.
-        socket.to(participantRoom(session.participantId)).emit('own.notes', [c.id]);
+        socket
+          .to(participantRoom(session.boardId, session.participantId))
+          .emit('own.notes', [c.id]);
       }
       return ack;
     } catch (err) {
       log.error('command failed', { board: session.boardId, err });
       return { ok: false, error: { code: ErrorCode.Internal, message: 'unexpected server error' } };
+    }
+  }
+
+  private afterCommit(boardId: string, outcome: BatchOutcome): void {
+    for (const [key, change] of outcome.offstage) {
+      const room =
+        key === 'facilitators'
+          ? facilitatorRoom(boardId)
+          : participantRoom(boardId, key.slice('participant:'.length));
+      this.io.to(room).emit('offstage', change);
+    }
+    for (const pid of outcome.revoked) {
+      const room = participantRoom(boardId, pid);
+      this.io.to(room).emit('removed');
+      // Let the acknowledgement and the notice go out first.
+      setImmediate(() => this.io.in(room).disconnectSockets(true));
+    }
+    if (outcome.keyRotated) {
+      // Sessions opened with the old key end; the facilitator who rotated reconnects with the new one.
+      setImmediate(() => this.io.in(facilitatorRoom(boardId)).disconnectSockets(true));
     }
   }
 
@@ -183,9 +287,16 @@ export class CommandGateway {
     this.presenceDirty.clear();
   }
 
+  private flushPointers(): void {
+    for (const [boardId, p] of this.pointers)
+      this.io.to(boardRoom(boardId)).volatile.emit('pointer', p);
+    this.pointers.clear();
+  }
+
   /** Stops accepting sockets and disconnects the ones open (clients reconnect elsewhere or later). */
   async close(): Promise<void> {
-    clearInterval(this.presenceTimer);
+    for (const t of this.timers) clearInterval(t);
+    this.unlisten();
     this.io.disconnectSockets(true);
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }

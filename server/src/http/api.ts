@@ -6,43 +6,63 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import * as Y from 'yjs';
 import { z } from 'zod';
 import {
+  BOARD_MODES,
   BOARD_SCHEMA_VERSION,
+  DEFAULT_GROUP_THRESHOLD,
+  defaultGroups,
   ErrorCode,
   initBoardDoc,
   MAX_BOARD_TITLE_LENGTH,
   MAX_DISPLAY_NAME_LENGTH,
+  MAX_GROUP_LABEL_LENGTH,
+  MAX_GROUP_THRESHOLD,
+  MAX_GROUPS_PER_BOARD,
   MAX_HTTP_BODY_BYTES,
+  MIN_GROUP_THRESHOLD,
   newJoinCode,
   newSecret,
   normalizeJoinCode,
   normalizeText,
   randomId,
+  readMeta,
   TEMPLATES,
   type ProtocolError,
 } from '@pajataulu/shared';
 import { hashSecret } from '../crypto.js';
 import { createLogger } from '../log.js';
-import { JoinCodeTakenError, type Storage } from '../storage/storage.js';
+import type { BoardRegistry } from '../board/registry.js';
+import type { RateLimits } from '../config.js';
+import { WindowLimiter } from '../rate-limit.js';
+import { JoinCodeTakenError, type BoardRecord, type Storage } from '../storage/storage.js';
 
 const log = createLogger('http');
 
 /** Attempts at drawing a free join code before giving up. */
 export const JOIN_CODE_ATTEMPTS = 8;
 
-const CreateBoardBody = z.strictObject({
-  title: z
+const trimmed = (max: number, min = 0) =>
+  z
     .string()
     .transform((s) => normalizeText(s).trim())
-    .pipe(z.string().min(1).max(MAX_BOARD_TITLE_LENGTH)),
+    .pipe(z.string().min(min).max(max));
+
+const CreateBoardBody = z.strictObject({
+  title: trimmed(MAX_BOARD_TITLE_LENGTH, 1),
   template: z.enum(TEMPLATES).default('blank'),
+  mode: z.enum(BOARD_MODES).default('anonymous'),
+  /** Role group labels; omitted gives the defaults, an empty list gives none. */
+  groups: z.array(trimmed(MAX_GROUP_LABEL_LENGTH, 1)).max(MAX_GROUPS_PER_BOARD).optional(),
+  groupThreshold: z
+    .number()
+    .int()
+    .min(MIN_GROUP_THRESHOLD)
+    .max(MAX_GROUP_THRESHOLD)
+    .default(DEFAULT_GROUP_THRESHOLD),
 });
 
 const JoinBody = z.strictObject({
-  name: z
-    .string()
-    .transform((s) => normalizeText(s).trim())
-    .pipe(z.string().max(MAX_DISPLAY_NAME_LENGTH))
-    .optional(),
+  name: trimmed(MAX_DISPLAY_NAME_LENGTH).optional(),
+  group: z.string().max(64).nullable().optional(),
 });
 
 const STATUS: Record<ErrorCode, number> = {
@@ -54,6 +74,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.BoardNotFound]: 404,
   [ErrorCode.AlreadyExists]: 409,
   [ErrorCode.Forbidden]: 403,
+  [ErrorCode.Locked]: 423,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.LimitReached]: 409,
   [ErrorCode.RateLimited]: 429,
@@ -81,13 +102,30 @@ function zodError(res: Response, e: z.ZodError): void {
 
 export interface ApiOptions {
   storage: Storage;
+  registry: BoardRegistry;
   /** The origin to put in links, or undefined to use the request's. */
   publicUrl: string | undefined;
+  rates: RateLimits;
 }
 
 /** The `/api` router. */
-export function createApi({ storage, publicUrl }: ApiOptions): Router {
+export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): Router {
   const api = express.Router();
+  const joinsPerAddress = new WindowLimiter(rates.joinsPerAddressPerMinute, 60_000);
+  const joinsPerBoard = new WindowLimiter(rates.joinsPerBoardPerMinute, 60_000);
+  const codeMisses = new WindowLimiter(rates.codeMissesPerAddressPerMinute, 60_000);
+  const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+  /** The board a code names, counting misses per address so codes cannot be guessed at speed. */
+  async function boardByCode(req: Request, res: Response): Promise<BoardRecord | undefined> {
+    const code = normalizeJoinCode(String(req.params['code'] ?? ''));
+    const board = code ? await storage.getBoardByCode(code) : undefined;
+    if (board) return board;
+    if (!codeMisses.take(address(req))) {
+      sendError(res, ErrorCode.RateLimited, 'too many wrong codes; wait a minute');
+    } else sendError(res, ErrorCode.BoardNotFound, 'no board with that code');
+    return undefined;
+  }
   api.use(express.json({ limit: MAX_HTTP_BODY_BYTES, strict: true }));
 
   const origin = (req: Request) =>
@@ -98,11 +136,18 @@ export function createApi({ storage, publicUrl }: ApiOptions): Router {
     if (!body.success) return zodError(res, body.error);
     const now = Date.now();
     const doc = new Y.Doc();
+    const groups =
+      body.data.groups === undefined
+        ? defaultGroups()
+        : body.data.groups.map((label, i) => ({ id: `g${i + 1}`, label }));
     initBoardDoc(doc, {
       title: body.data.title,
       template: body.data.template,
       now,
       schemaVersion: BOARD_SCHEMA_VERSION,
+      mode: body.data.mode,
+      groups,
+      groupThreshold: body.data.groupThreshold,
     });
     const initial = Y.encodeStateAsUpdate(doc);
     doc.destroy();
@@ -147,29 +192,54 @@ export function createApi({ storage, publicUrl }: ApiOptions): Router {
   });
 
   api.get('/boards/:code', async (req, res) => {
-    const code = normalizeJoinCode(req.params.code);
-    const board = code ? await storage.getBoardByCode(code) : undefined;
-    if (!board) return sendError(res, ErrorCode.BoardNotFound, 'no board with that code');
-    res.json({ boardId: board.id, code: board.code, title: board.title });
+    const board = await boardByCode(req, res);
+    if (!board) return;
+    const meta = readMeta((await registry.get(board.id)).doc);
+    res.json({
+      boardId: board.id,
+      code: board.code,
+      title: meta.title,
+      mode: meta.mode,
+      groups: meta.groups,
+    });
   });
 
   api.post('/boards/:code/join', async (req, res) => {
     const body = JoinBody.safeParse(req.body ?? {});
     if (!body.success) return zodError(res, body.error);
-    const code = normalizeJoinCode(req.params.code);
-    const board = code ? await storage.getBoardByCode(code) : undefined;
-    if (!board) return sendError(res, ErrorCode.BoardNotFound, 'no board with that code');
+    if (!joinsPerAddress.take(address(req))) {
+      return sendError(
+        res,
+        ErrorCode.RateLimited,
+        'too many joins from this address; wait a minute',
+      );
+    }
+    const board = await boardByCode(req, res);
+    if (!board) return;
+    if (!joinsPerBoard.take(board.id))
+      return sendError(res, ErrorCode.RateLimited, 'too many joins; wait a minute');
+    const live = await registry.get(board.id);
+    const named = readMeta(live.doc).mode === 'named';
     const token = newSecret();
     const participantId = randomId(20);
-    await storage.addParticipant({
+    const joined = await live.join({
       id: participantId,
       boardId: board.id,
       tokenHash: hashSecret(token),
-      displayName: body.data.name ? body.data.name : null,
+      // On anonymous boards no name is kept at all.
+      displayName: named && body.data.name ? body.data.name : null,
+      groupId: body.data.group ?? null,
       createdAt: Date.now(),
       revokedAt: null,
     });
-    res.json({ boardId: board.id, code: board.code, participantId, token });
+    if (!joined.ok) return sendError(res, joined.error.code, joined.error.message);
+    res.json({
+      boardId: board.id,
+      code: board.code,
+      participantId,
+      token,
+      group: body.data.group ?? null,
+    });
   });
 
   api.use((_req, res) => sendError(res, ErrorCode.NotFound, 'no such endpoint'));

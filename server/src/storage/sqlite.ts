@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createLogger } from '../log.js';
+import type { OffstageRecord, PrivateEffect } from '@pajataulu/shared';
 import {
   JoinCodeTakenError,
   type BoardRecord,
@@ -14,6 +15,7 @@ import {
   type ParticipantRecord,
   type Storage,
   type StoredDoc,
+  type StoredPrivate,
 } from './storage.js';
 
 const log = createLogger('storage.sqlite');
@@ -68,6 +70,27 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      ALTER TABLE participants ADD COLUMN group_id TEXT;
+      CREATE TABLE note_meta (
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        note_id TEXT NOT NULL,
+        participant_id TEXT,
+        group_id TEXT,
+        PRIMARY KEY (board_id, note_id)
+      );
+      INSERT INTO note_meta (board_id, note_id, participant_id) SELECT board_id, note_id, participant_id FROM note_authors;
+      DROP TABLE note_authors;
+      CREATE TABLE offstage_notes (
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        note_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (board_id, note_id)
+      );
+    `,
+  },
 ];
 
 interface BoardRow {
@@ -84,6 +107,7 @@ interface ParticipantRow {
   board_id: string;
   token_hash: string;
   display_name: string | null;
+  group_id: string | null;
   created_at: number;
   revoked_at: number | null;
 }
@@ -105,6 +129,7 @@ function toParticipant(r: ParticipantRow): ParticipantRecord {
     boardId: r.board_id,
     tokenHash: r.token_hash,
     displayName: r.display_name,
+    groupId: r.group_id,
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
   };
@@ -168,9 +193,18 @@ export class SqliteStorage implements Storage {
       boardByCode: db.prepare('SELECT * FROM boards WHERE code = ?'),
       setTitle: db.prepare('UPDATE boards SET title = ? WHERE id = ?'),
       insertParticipant: db.prepare(
-        `INSERT INTO participants (id, board_id, token_hash, display_name, created_at, revoked_at)
-         VALUES (@id, @boardId, @tokenHash, @displayName, @createdAt, @revokedAt)`,
+        `INSERT INTO participants (id, board_id, token_hash, display_name, group_id, created_at, revoked_at)
+         VALUES (@id, @boardId, @tokenHash, @displayName, @groupId, @createdAt, @revokedAt)`,
       ),
+      participantsOf: db.prepare('SELECT * FROM participants WHERE board_id = ?'),
+      revoke: db.prepare('UPDATE participants SET revoked_at = ? WHERE board_id = ? AND id = ?'),
+      setFacilitatorKey: db.prepare('UPDATE boards SET facilitator_key_hash = ? WHERE id = ?'),
+      putOffstage: db.prepare(
+        `INSERT INTO offstage_notes (board_id, note_id, data) VALUES (?, ?, ?)
+         ON CONFLICT (board_id, note_id) DO UPDATE SET data = excluded.data`,
+      ),
+      deleteOffstage: db.prepare('DELETE FROM offstage_notes WHERE board_id = ? AND note_id = ?'),
+      offstageOf: db.prepare('SELECT data FROM offstage_notes WHERE board_id = ?'),
       participantByToken: db.prepare(
         'SELECT * FROM participants WHERE board_id = ? AND token_hash = ?',
       ),
@@ -190,20 +224,26 @@ export class SqliteStorage implements Storage {
       commandExists: db.prepare(
         'SELECT 1 FROM applied_commands WHERE board_id = ? AND actor = ? AND command_id = ?',
       ),
-      insertAuthor: db.prepare(
-        'INSERT OR REPLACE INTO note_authors (board_id, note_id, participant_id) VALUES (?, ?, ?)',
+      putNoteMeta: db.prepare(
+        'INSERT OR REPLACE INTO note_meta (board_id, note_id, participant_id, group_id) VALUES (?, ?, ?, ?)',
       ),
-      deleteAuthor: db.prepare('DELETE FROM note_authors WHERE board_id = ? AND note_id = ?'),
-      authors: db.prepare('SELECT note_id, participant_id FROM note_authors WHERE board_id = ?'),
+      deleteNoteMeta: db.prepare('DELETE FROM note_meta WHERE board_id = ? AND note_id = ?'),
+      noteMetaOf: db.prepare(
+        'SELECT note_id, participant_id, group_id FROM note_meta WHERE board_id = ?',
+      ),
     };
-    this.commitTx = db.transaction((b: CommitBatch): number => {
-      const { lastInsertRowid } = this.stmts.insertUpdate.run(b.boardId, b.update, b.at);
+    this.commitTx = db.transaction((b: CommitBatch): number | undefined => {
+      let updateId: number | undefined;
+      if (b.update) {
+        updateId = Number(this.stmts.insertUpdate.run(b.boardId, b.update, b.at).lastInsertRowid);
+      }
+      for (const p of b.joined) this.stmts.insertParticipant.run(p);
       for (const c of b.commands)
         this.stmts.insertCommand.run(b.boardId, c.actor, c.commandId, b.at);
-      for (const a of b.authors) this.stmts.insertAuthor.run(b.boardId, a.noteId, a.participantId);
-      for (const id of b.deletedNotes) this.stmts.deleteAuthor.run(b.boardId, id);
-      if (b.title !== undefined) this.stmts.setTitle.run(b.title, b.boardId);
-      return Number(lastInsertRowid);
+      for (const e of b.effects) this.applyEffect(b.boardId, e, b.at);
+      if (b.facilitatorKeyHash !== undefined)
+        this.stmts.setFacilitatorKey.run(b.facilitatorKeyHash, b.boardId);
+      return updateId;
     });
     this.compactTx = db.transaction((boardId: string, snapshot: Uint8Array, through: number) => {
       this.stmts.upsertSnapshot.run(boardId, snapshot, through);
@@ -235,8 +275,30 @@ export class SqliteStorage implements Storage {
     return r && toBoard(r);
   }
 
-  async addParticipant(p: ParticipantRecord): Promise<void> {
-    this.stmts.insertParticipant.run(p);
+  private applyEffect(boardId: string, e: PrivateEffect, at: number): void {
+    switch (e.kind) {
+      case 'noteMeta':
+        this.stmts.putNoteMeta.run(boardId, e.noteId, e.participantId, e.group);
+        break;
+      case 'noteForget':
+        this.stmts.deleteNoteMeta.run(boardId, e.noteId);
+        break;
+      case 'offstagePut':
+        this.stmts.putOffstage.run(boardId, e.note.id, JSON.stringify(e.note));
+        break;
+      case 'offstageDelete':
+        this.stmts.deleteOffstage.run(boardId, e.noteId);
+        break;
+      case 'revoke':
+        this.stmts.revoke.run(at, boardId, e.participantId);
+        break;
+      case 'title':
+        this.stmts.setTitle.run(e.title, boardId);
+        break;
+      case 'rotateKey':
+        // The new hash travels in the batch itself.
+        break;
+    }
   }
 
   async getParticipantByToken(
@@ -261,7 +323,7 @@ export class SqliteStorage implements Storage {
     })();
   }
 
-  async commit(batch: CommitBatch): Promise<number> {
+  async commit(batch: CommitBatch): Promise<number | undefined> {
     return this.commitTx(batch);
   }
 
@@ -273,9 +335,23 @@ export class SqliteStorage implements Storage {
     return this.stmts.commandExists.get(boardId, actor, commandId) !== undefined;
   }
 
-  async noteAuthors(boardId: string): Promise<Map<string, string>> {
-    const rows = this.stmts.authors.all(boardId) as { note_id: string; participant_id: string }[];
-    return new Map(rows.map((r) => [r.note_id, r.participant_id]));
+  async loadPrivate(boardId: string): Promise<StoredPrivate> {
+    return this.db.transaction(() => {
+      const participants = (this.stmts.participantsOf.all(boardId) as ParticipantRow[]).map(
+        toParticipant,
+      );
+      const notes = (
+        this.stmts.noteMetaOf.all(boardId) as {
+          note_id: string;
+          participant_id: string | null;
+          group_id: string | null;
+        }[]
+      ).map((r) => ({ noteId: r.note_id, participantId: r.participant_id, groupId: r.group_id }));
+      const offstage = (this.stmts.offstageOf.all(boardId) as { data: string }[]).map(
+        (r) => JSON.parse(r.data) as OffstageRecord,
+      );
+      return { participants, notes, offstage };
+    })();
   }
 
   async close(): Promise<void> {

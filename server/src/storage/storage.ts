@@ -7,6 +7,8 @@
  * networked database fits the same interface.
  */
 
+import type { OffstageRecord, PrivateEffect } from '@pajataulu/shared';
+
 export interface BoardRecord {
   id: string;
   code: string;
@@ -24,9 +26,19 @@ export interface ParticipantRecord {
   boardId: string;
   /** SHA-256 (hex) of the session token. */
   tokenHash: string;
+  /** Kept only on named boards. */
   displayName: string | null;
+  /** The role group picked at join. */
+  groupId: string | null;
   createdAt: number;
   revokedAt: number | null;
+}
+
+/** Server-private state of a board, as stored. */
+export interface StoredPrivate {
+  participants: ParticipantRecord[];
+  notes: { noteId: string; participantId: string | null; groupId: string | null }[];
+  offstage: OffstageRecord[];
 }
 
 export interface StoredDoc {
@@ -38,19 +50,19 @@ export interface StoredDoc {
   lastUpdateId: number;
 }
 
-/** One atomic write: a batch of applied commands. */
+/** One atomic write: a batch of applied commands and joins. */
 export interface CommitBatch {
   boardId: string;
-  /** The merged Yjs update of every command in the batch. */
-  update: Uint8Array;
+  /** The merged Yjs update of the batch, when it changed the document. */
+  update: Uint8Array | null;
   /** Command ids applied in this batch, per actor, so a retry is recognised after a restart. */
   commands: { actor: string; commandId: string }[];
-  /** Notes created in this batch and who wrote them. */
-  authors: { noteId: string; participantId: string }[];
-  /** Notes deleted in this batch (their authorship rows go too). */
-  deletedNotes: string[];
-  /** A new board title, when the batch changed it. */
-  title?: string;
+  /** Changes to server-private state, in order. */
+  effects: PrivateEffect[];
+  /** Participants who joined in this batch. */
+  joined: ParticipantRecord[];
+  /** A new facilitator key hash, when the batch rotated the key. */
+  facilitatorKeyHash?: string;
   at: number;
 }
 
@@ -68,23 +80,22 @@ export interface Storage {
   getBoard(id: string): Promise<BoardRecord | undefined>;
   getBoardByCode(code: string): Promise<BoardRecord | undefined>;
 
-  addParticipant(p: ParticipantRecord): Promise<void>;
   getParticipantByToken(boardId: string, tokenHash: string): Promise<ParticipantRecord | undefined>;
 
   /** The stored document of a board. */
   loadDoc(boardId: string): Promise<StoredDoc>;
   /**
    * Writes a batch atomically: all of it is durable when this resolves, or none of it.
-   * Resolves to the id of the log entry written.
+   * Resolves to the id of the log entry written, or undefined when the document did not change.
    */
-  commit(batch: CommitBatch): Promise<number>;
+  commit(batch: CommitBatch): Promise<number | undefined>;
   /** Replaces log entries up to `throughUpdateId` with `snapshot`, atomically. */
   compact(boardId: string, snapshot: Uint8Array, throughUpdateId: number): Promise<void>;
 
   /** Whether `actor` had command `commandId` applied on the board before. */
   isCommandApplied(boardId: string, actor: string, commandId: string): Promise<boolean>;
-  /** note id → participant id, for every note with a known author. */
-  noteAuthors(boardId: string): Promise<Map<string, string>>;
+  /** Participants, note authorship and offstage notes of a board. */
+  loadPrivate(boardId: string): Promise<StoredPrivate>;
 
   close(): Promise<void>;
 }

@@ -77,7 +77,24 @@ export class SyncEndpoint {
       perMessageDeflate: false,
     });
     this.unlisten = registry.listen({
-      onCommitted: (boardId, update) => this.broadcast(boardId, update),
+      onCommitted: (boardId, update, outcome) => {
+        if (update) this.broadcast(boardId, update);
+        for (const pid of outcome.revoked)
+          this.closeWhere(
+            boardId,
+            (s) => s.participantId === pid,
+            SyncCloseCode.Revoked,
+            'removed',
+          );
+        if (outcome.keyRotated) {
+          this.closeWhere(
+            boardId,
+            (s) => s.role === 'facilitator',
+            SyncCloseCode.Unauthorized,
+            'key rotated',
+          );
+        }
+      },
       onReset: (boardId) => this.closeBoard(boardId, SyncCloseCode.GoingAway, 'board reloading'),
     });
     this.pinger = setInterval(() => this.keepAlive(), SYNC_KEEPALIVE_INTERVAL_MS);
@@ -235,6 +252,16 @@ export class SyncEndpoint {
         this.send(conn, EMPTY_AWARENESS_MESSAGE);
       }
     }
+  }
+
+  private closeWhere(
+    boardId: string,
+    match: (s: Session) => boolean,
+    code: number,
+    reason: string,
+  ): void {
+    for (const conn of this.conns.get(boardId) ?? [])
+      if (match(conn.session)) conn.ws.close(code, reason);
   }
 
   /** Closes every connection of a board, e.g. when the board must be reloaded. */

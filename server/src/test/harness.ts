@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -211,3 +212,105 @@ export class TestClient {
 
 /** A note or prompt id. */
 export const newId = (): string => randomId(20);
+
+/**
+ * A TCP proxy in front of the server that records every byte the server sends through it: what a
+ * client's connections receive on the wire, for leak tests.
+ */
+export interface CaptureProxy {
+  url: string;
+  /** Everything received from the server so far. */
+  received(): Buffer;
+  close(): Promise<void>;
+}
+
+export async function startCaptureProxy(targetPort: number): Promise<CaptureProxy> {
+  const chunks: Buffer[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => {
+      chunks.push(Buffer.from(d));
+      client.write(d);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end);
+    upstream.on('close', end);
+    client.on('error', end);
+    upstream.on('error', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received: () => Buffer.concat(chunks),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Varint (lib0) encoding of a number, as Yjs writes client ids. */
+export function varUint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push(0x80 | (n & 0x7f));
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+export async function joinAs(
+  url: string,
+  code: string,
+  body: { name?: string; group?: string | null },
+): Promise<Joined> {
+  const res = await fetch(`${url}/api/boards/${code}/join`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 200) throw new Error(`join: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Joined;
+}
+
+export async function createBoardWith(
+  url: string,
+  body: Record<string, unknown>,
+): Promise<CreatedBoard> {
+  const res = await fetch(`${url}/api/boards`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'Työpaja', ...body }),
+  });
+  if (res.status !== 201) throw new Error(`create board: ${res.status} ${await res.text()}`);
+  return (await res.json()) as CreatedBoard;
+}
+
+/** Tries a socket.io handshake; resolves 'connected' or the refusal's `err.data`. */
+export function handshake(url: string, auth: Record<string, unknown>): Promise<unknown> {
+  return new Promise((resolve) => {
+    const s = io(url, {
+      auth: { protocol: PROTOCOL_VERSION, ...auth },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    s.on('connect', () => {
+      s.close();
+      resolve('connected');
+    });
+    s.on('connect_error', (e: Error & { data?: unknown }) => {
+      s.close();
+      resolve(e.data);
+    });
+  });
+}
