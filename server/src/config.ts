@@ -22,6 +22,8 @@ export const DEFAULT_NOTES_PER_MINUTE = 30;
 export const DEFAULT_JOINS_PER_ADDRESS_PER_MINUTE = 300;
 /** Joins of one board per minute (a whole organisation joining at the start of a session). */
 export const DEFAULT_JOINS_PER_BOARD_PER_MINUTE = 3_000;
+/** Boards one address may create per hour. */
+export const DEFAULT_BOARDS_PER_ADDRESS_PER_HOUR = 120;
 /** Look-ups of codes that do not exist, per address per minute: stops guessing codes. */
 export const DEFAULT_CODE_MISSES_PER_ADDRESS_PER_MINUTE = 30;
 
@@ -56,6 +58,11 @@ const EnvSchema = z.object({
     .int()
     .min(1)
     .default(DEFAULT_JOINS_PER_BOARD_PER_MINUTE),
+  RATE_BOARDS_PER_ADDRESS_PER_HOUR: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_BOARDS_PER_ADDRESS_PER_HOUR),
   RATE_CODE_MISSES_PER_ADDRESS_PER_MINUTE: z.coerce
     .number()
     .int()
@@ -88,6 +95,7 @@ export interface RateLimits {
   joinsPerAddressPerMinute: number;
   joinsPerBoardPerMinute: number;
   codeMissesPerAddressPerMinute: number;
+  boardsPerAddressPerHour: number;
 }
 
 /** Thrown with every problem in the environment at once, so an operator fixes them in one go. */
@@ -127,6 +135,7 @@ export function loadConfig(
       joinsPerAddressPerMinute: e.RATE_JOINS_PER_ADDRESS_PER_MINUTE,
       joinsPerBoardPerMinute: e.RATE_JOINS_PER_BOARD_PER_MINUTE,
       codeMissesPerAddressPerMinute: e.RATE_CODE_MISSES_PER_ADDRESS_PER_MINUTE,
+      boardsPerAddressPerHour: e.RATE_BOARDS_PER_ADDRESS_PER_HOUR,
     },
   };
 }

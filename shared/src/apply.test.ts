@@ -100,11 +100,15 @@ describe('applyCommand', () => {
     doc.getMap<Y.Map<unknown>>('notes').forEach((m) => m.forEach((_v, k) => keys.add(k)));
     expect([...keys].sort()).toEqual([
       'author',
+      'cluster',
       'color',
       'createdAt',
       'group',
+      'month',
       'promptId',
+      'reactions',
       'text',
+      'votes',
       'x',
       'y',
     ]);

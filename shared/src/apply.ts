@@ -6,21 +6,37 @@
  */
 import * as Y from 'yjs';
 import {
+  clustersMap,
   DEFAULT_GROUP_LABELS,
   DEFAULT_GROUP_THRESHOLD,
   DEFAULT_NOTE_COLOR,
+  FOLLOW_OFF,
+  IDLE_TIMER,
   listPrompts,
   metaMap,
   notesMap,
   promptsMap,
   readMeta,
+  roundsMap,
   type BoardMode,
   type RecordMap,
   type RoleGroup,
+  type StationAssignment,
+  type TimerState,
 } from './board.js';
+import { randomId } from './ids.js';
+import { buildTemplate, type BuiltTemplate } from './templates.js';
+import { monthAt } from './wheel.js';
 import type { Command } from './commands.js';
 import { noteCenter, promptAt, promptContains } from './geometry.js';
-import { MAX_COORDINATE, MAX_NOTES_PER_BOARD, MAX_PROMPTS_PER_BOARD } from './limits.js';
+import {
+  MAX_CLUSTERS_PER_BOARD,
+  MAX_COORDINATE,
+  MAX_NOTES_PER_BOARD,
+  MAX_PROMPTS_PER_BOARD,
+  MAX_ROUNDS_PER_BOARD,
+  MAX_TIMER_MS,
+} from './limits.js';
 import { LOCKABLE_COMMANDS, PERMISSIONS } from './permissions.js';
 import type { PrivateEffect, PrivateView, OffstageRecord } from './private-state.js';
 import { ErrorCode, type ProtocolError, type Role } from './protocol.js';
@@ -131,7 +147,17 @@ function insertNote(
   m.set('group', groupVisible(doc, view, group) ? group : null);
   const named = metaMap(doc).get('mode') === 'named';
   m.set('author', named && participantId ? (view.participant(participantId)?.name ?? null) : null);
+  m.set('month', monthOf(doc, f.x, f.y));
+  m.set('reactions', {});
+  m.set('votes', {});
+  m.set('cluster', null);
   notesMap(doc).set(id, m);
+}
+
+/** The annual-clock month under a note at (x, y), or null on boards without a wheel. */
+function monthOf(doc: Y.Doc, x: number, y: number): number | null {
+  const wheel = readMeta(doc).wheel;
+  return wheel ? monthAt(wheel, noteCenter(x, y)) : null;
 }
 
 function bumpWaiting(doc: Y.Doc, promptId: string | null, delta: number): void {
@@ -205,6 +231,8 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
         loc.map.set('x', command.x);
         loc.map.set('y', command.y);
         if (from !== to) loc.map.set('promptId', to);
+        const month = monthOf(doc, command.x, command.y);
+        if ((loc.map.get('month') ?? null) !== month) loc.map.set('month', month);
       } else {
         if (from !== to && loc.rec.state === 'private') {
           bumpWaiting(doc, from, -1);
@@ -332,6 +360,8 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
       m.set('locked', false);
       m.set('privateWriting', false);
       m.set('waiting', 0);
+      m.set('description', '');
+      m.set('station', null);
       prompts.set(command.id, m);
       reassignNotes(doc);
       return OK;
@@ -435,11 +465,342 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
       return OK;
     }
     case 'board.rotateKey': {
-      ctx.emit({ kind: 'rotateKey' });
+      ctx.emit({ kind: 'rotateKey', key: command.key });
+      return OK;
+    }
+    case 'timer.set':
+    case 'timer.start':
+    case 'timer.pause':
+    case 'timer.stop':
+    case 'timer.addTime':
+      return applyTimer(doc, command, ctx.now);
+    case 'vote.start': {
+      const rounds = roundsMap(doc);
+      if (rounds.has(command.roundId)) return refuse(ErrorCode.AlreadyExists, 'round id is taken');
+      if (rounds.size >= MAX_ROUNDS_PER_BOARD)
+        return refuse(ErrorCode.LimitReached, `at most ${MAX_ROUNDS_PER_BOARD} rounds`);
+      if (command.maxPerNote > command.dots)
+        return refuse(ErrorCode.InvalidCommand, 'maxPerNote is more than dots');
+      if (command.promptIds?.some((id) => !prompts.has(id)))
+        return refuse(ErrorCode.NotFound, 'no such prompt');
+      rounds.set(command.roundId, {
+        id: command.roundId,
+        label: command.label,
+        dots: command.dots,
+        maxPerNote: command.maxPerNote,
+        promptIds: command.promptIds,
+        showTotals: command.showTotals,
+        state: 'open',
+        createdAt: createdAt(ctx.now),
+        endedAt: 0,
+      });
+      return OK;
+    }
+    case 'vote.cast':
+    case 'vote.retract': {
+      const round = roundsMap(doc).get(command.roundId);
+      if (!round) return refuse(ErrorCode.NotFound, 'no such round');
+      if (round.state !== 'open') return refuse(ErrorCode.RoundClosed, 'the round is closed');
+      const note = notes.get(command.noteId);
+      if (!note) return refuse(ErrorCode.NotFound, 'no such note');
+      const promptId = note.get('promptId');
+      if (
+        round.promptIds &&
+        !(typeof promptId === 'string' && round.promptIds.includes(promptId))
+      ) {
+        return refuse(ErrorCode.NotVotable, 'the note is not in this round');
+      }
+      const pid = actor.participantId ?? '';
+      const mine = ctx.view.votesOf(round.id, pid);
+      const onNote = mine.get(command.noteId) ?? 0;
+      if (command.type === 'vote.cast') {
+        let used = 0;
+        for (const n of mine.values()) used += n;
+        if (used >= round.dots) return refuse(ErrorCode.VoteBudget, 'no dots left');
+        if (onNote >= round.maxPerNote)
+          return refuse(ErrorCode.VoteBudget, 'most dots on this note already');
+      } else if (onNote === 0) return refuse(ErrorCode.NotFound, 'no dot on this note');
+      const delta = command.type === 'vote.cast' ? 1 : -1;
+      ctx.emit({
+        kind: 'vote',
+        roundId: round.id,
+        participantId: pid,
+        noteId: command.noteId,
+        delta,
+      });
+      if (round.showTotals) addToTotal(note, round.id, delta);
+      return OK;
+    }
+    case 'vote.end': {
+      const round = roundsMap(doc).get(command.roundId);
+      if (!round) return refuse(ErrorCode.NotFound, 'no such round');
+      if (round.state !== 'open') return refuse(ErrorCode.RoundClosed, 'the round is closed');
+      if (!round.showTotals) {
+        // Totals were withheld while the round ran; they appear all at once now.
+        const totals = new Map<string, number>();
+        for (const byNote of ctx.view.roundVotes(round.id).values()) {
+          for (const [noteId, n] of byNote) totals.set(noteId, (totals.get(noteId) ?? 0) + n);
+        }
+        for (const [noteId, n] of totals) {
+          const note = notes.get(noteId);
+          if (note) addToTotal(note, round.id, n);
+        }
+      }
+      roundsMap(doc).set(round.id, { ...round, state: 'closed', endedAt: createdAt(ctx.now) });
+      return OK;
+    }
+    case 'reaction.toggle': {
+      const note = notes.get(command.noteId);
+      if (!note) return refuse(ErrorCode.NotFound, 'no such note');
+      const who = actor.role === 'participant' ? (actor.participantId ?? '') : 'facilitator';
+      const on = !ctx.view.hasReacted(command.noteId, command.reaction, who);
+      ctx.emit({
+        kind: 'reaction',
+        noteId: command.noteId,
+        reaction: command.reaction,
+        actor: who,
+        on,
+      });
+      const counts = { ...(note.get('reactions') as Record<string, number> | undefined) };
+      const n = (counts[command.reaction] ?? 0) + (on ? 1 : -1);
+      if (n > 0) counts[command.reaction] = n;
+      else delete counts[command.reaction];
+      note.set('reactions', counts);
+      return OK;
+    }
+    case 'notes.move': {
+      for (const m of command.moves)
+        if (!notes.has(m.id)) return refuse(ErrorCode.NotFound, `no such note ${m.id}`);
+      const all = listPrompts(doc);
+      for (const mv of command.moves) {
+        const n = notes.get(mv.id)!;
+        n.set('x', mv.x);
+        n.set('y', mv.y);
+        const to = promptAt(all, noteCenter(mv.x, mv.y));
+        if ((n.get('promptId') ?? null) !== to) n.set('promptId', to);
+        const month = monthOf(doc, mv.x, mv.y);
+        if ((n.get('month') ?? null) !== month) n.set('month', month);
+      }
+      return OK;
+    }
+    case 'notes.update': {
+      for (const id of command.ids)
+        if (!notes.has(id)) return refuse(ErrorCode.NotFound, `no such note ${id}`);
+      for (const id of command.ids) {
+        const n = notes.get(id)!;
+        if (n.get('color') !== command.color) n.set('color', command.color);
+      }
+      return OK;
+    }
+    case 'cluster.add': {
+      const clusters = clustersMap(doc);
+      if (clusters.has(command.id)) return refuse(ErrorCode.AlreadyExists, 'cluster id is taken');
+      if (clusters.size >= MAX_CLUSTERS_PER_BOARD)
+        return refuse(ErrorCode.LimitReached, `at most ${MAX_CLUSTERS_PER_BOARD} clusters`);
+      for (const id of command.noteIds)
+        if (!notes.has(id)) return refuse(ErrorCode.NotFound, `no such note ${id}`);
+      clusters.set(command.id, {
+        id: command.id,
+        label: command.label,
+        createdAt: createdAt(ctx.now),
+      });
+      for (const id of command.noteIds) notes.get(id)!.set('cluster', command.id);
+      return OK;
+    }
+    case 'cluster.update': {
+      const c = clustersMap(doc).get(command.id);
+      if (!c) return refuse(ErrorCode.NotFound, 'no such cluster');
+      clustersMap(doc).set(command.id, { ...c, label: command.label });
+      return OK;
+    }
+    case 'cluster.delete': {
+      if (!clustersMap(doc).has(command.id)) return refuse(ErrorCode.NotFound, 'no such cluster');
+      clustersMap(doc).delete(command.id);
+      notes.forEach((n) => {
+        if (n.get('cluster') === command.id) n.set('cluster', null);
+      });
+      return OK;
+    }
+    case 'follow.set': {
+      if (
+        command.mode === 'prompt' &&
+        (command.promptId === undefined || !prompts.has(command.promptId))
+      ) {
+        return refuse(ErrorCode.NotFound, 'no such prompt');
+      }
+      const prev = readMeta(doc).follow;
+      metaMap(doc).set('follow', {
+        mode: command.mode,
+        x: command.x ?? prev.x,
+        y: command.y ?? prev.y,
+        zoom: command.zoom ?? prev.zoom,
+        promptId: command.mode === 'prompt' ? (command.promptId ?? null) : null,
+        seq: prev.seq + 1,
+      });
+      return OK;
+    }
+    case 'template.insert': {
+      const built = buildTemplate(
+        command.template,
+        command.locale,
+        { x: command.x, y: command.y },
+        command.stations,
+      );
+      if (built.wheel && readMeta(doc).wheel)
+        return refuse(ErrorCode.AlreadyExists, 'the board has a wheel already');
+      if (prompts.size + built.prompts.length > MAX_PROMPTS_PER_BOARD) {
+        return refuse(
+          ErrorCode.LimitReached,
+          `a board holds at most ${MAX_PROMPTS_PER_BOARD} prompts`,
+        );
+      }
+      insertTemplate(
+        doc,
+        built,
+        ctx.now,
+        command.template === 'stations' ? (command.assignment ?? 'balanced') : null,
+      );
+      return OK;
+    }
+    case 'station.choose': {
+      const meta = readMeta(doc);
+      if (meta.stationAssignment !== 'self')
+        return refuse(ErrorCode.Forbidden, 'stations are assigned by the facilitator');
+      const p = prompts.get(command.promptId);
+      if (!p || typeof p.get('station') !== 'number')
+        return refuse(ErrorCode.NotFound, 'no such station');
+      ctx.emit({
+        kind: 'station',
+        participantId: actor.participantId ?? '',
+        promptId: command.promptId,
+      });
       return OK;
     }
   }
-  return refuse(ErrorCode.UnknownCommand, 'unhandled command');
+}
+
+function addToTotal(note: RecordMap, roundId: string, delta: number): void {
+  const votes = { ...(note.get('votes') as Record<string, number> | undefined) };
+  const n = (votes[roundId] ?? 0) + delta;
+  if (n > 0) votes[roundId] = n;
+  else delete votes[roundId];
+  note.set('votes', votes);
+}
+
+type TimerCommand = Extract<Command, { type: `timer.${string}` }>;
+
+function applyTimer(doc: Y.Doc, command: TimerCommand, now: number): ApplyResult {
+  const t = readMeta(doc).timer;
+  let next: TimerState;
+  switch (command.type) {
+    case 'timer.set':
+      next = {
+        state: 'idle',
+        durationMs: command.durationMs,
+        endsAt: 0,
+        remainingMs: command.durationMs,
+        onEnd: command.onEnd ?? t.onEnd,
+        sound: command.sound ?? t.sound,
+      };
+      break;
+    case 'timer.start':
+      if (t.state === 'running') return OK;
+      if (t.remainingMs <= 0) return refuse(ErrorCode.InvalidCommand, 'set the timer first');
+      next = { ...t, state: 'running', endsAt: now + t.remainingMs };
+      break;
+    case 'timer.pause':
+      if (t.state !== 'running') return OK;
+      next = { ...t, state: 'paused', remainingMs: Math.max(0, t.endsAt - now), endsAt: 0 };
+      break;
+    case 'timer.stop':
+      next = { ...t, state: 'idle', endsAt: 0, remainingMs: t.durationMs };
+      break;
+    case 'timer.addTime':
+      if (t.state === 'running') next = { ...t, endsAt: Math.max(now, t.endsAt + command.ms) };
+      else {
+        const remaining = Math.max(0, Math.min(MAX_TIMER_MS, t.remainingMs + command.ms));
+        next = { ...t, remainingMs: remaining, state: t.state === 'ended' ? 'paused' : t.state };
+      }
+      break;
+  }
+  metaMap(doc).set('timer', next);
+  return OK;
+}
+
+/**
+ * Ends a running timer whose time is up, and does what it was set to do at the end. Returns
+ * whether anything changed. The server calls it when the timer's end arrives.
+ */
+export function expireTimer(doc: Y.Doc, ctx: ApplyContext): boolean {
+  const t = readMeta(doc).timer;
+  if (t.state !== 'running' || t.endsAt > ctx.now) return false;
+  metaMap(doc).set('timer', { ...t, state: 'ended', endsAt: 0, remainingMs: 0 });
+  if (t.onEnd === 'lock') metaMap(doc).set('locked', true);
+  if (t.onEnd === 'reveal') {
+    metaMap(doc).set('privateWriting', false);
+    promptsMap(doc).forEach((p) => {
+      if (p.get('privateWriting') === true) p.set('privateWriting', false);
+    });
+    reveal(doc, ctx, undefined);
+  }
+  return true;
+}
+
+/** Adds a built template's prompts (and wheel) to the document. */
+function insertTemplate(
+  doc: Y.Doc,
+  built: BuiltTemplate,
+  now: number,
+  assignment: StationAssignment | null,
+): void {
+  const prompts = promptsMap(doc);
+  for (const [i, p] of built.prompts.entries()) {
+    const m = new Y.Map<unknown>();
+    m.set('title', p.title);
+    m.set('description', p.description);
+    m.set('x', p.x);
+    m.set('y', p.y);
+    m.set('w', p.w);
+    m.set('h', p.h);
+    // Successive seconds keep the template's order stable for every reader.
+    m.set('createdAt', createdAt(now) + i);
+    m.set('locked', false);
+    m.set('privateWriting', false);
+    m.set('waiting', 0);
+    m.set('station', p.station ?? null);
+    prompts.set(randomId(20), m);
+  }
+  if (built.wheel) metaMap(doc).set('wheel', built.wheel);
+  if (assignment) metaMap(doc).set('stationAssignment', assignment);
+  reassignNotes(doc);
+}
+
+/**
+ * The station a newly joined participant goes to, by the board's rule: `balanced` fills the
+ * emptiest station; `mixed` spreads each role group evenly across stations; `self` assigns none.
+ */
+export function assignStation(
+  doc: Y.Doc,
+  view: PrivateView,
+  group: string | null,
+): string | undefined {
+  const mode = readMeta(doc).stationAssignment;
+  if (!mode || mode === 'self') return undefined;
+  const stations = listPrompts(doc).filter((p) => p.station !== null);
+  if (stations.length === 0) return undefined;
+  const { total, byGroup } = view.stationCounts();
+  let best = stations[0]!;
+  let bestKey = [Infinity, Infinity];
+  for (const s of stations) {
+    const all = total.get(s.id) ?? 0;
+    const same = mode === 'mixed' ? (byGroup.get(s.id)?.get(group ?? '') ?? 0) : 0;
+    const key = [same, all];
+    if (key[0]! < bestKey[0]! || (key[0] === bestKey[0] && key[1]! < bestKey[1]!)) {
+      best = s;
+      bestKey = key;
+    }
+  }
+  return best.id;
 }
 
 /** Recomputes which prompt holds each note, writing only what changed. */
@@ -487,6 +848,9 @@ export interface BoardInit {
   mode?: BoardMode;
   groups?: RoleGroup[];
   groupThreshold?: number;
+  /** The template's prompts, from {@link buildTemplate}. */
+  build?: BuiltTemplate;
+  stationAssignment?: StationAssignment;
 }
 
 /** The default role groups, with stable ids. */
@@ -509,5 +873,10 @@ export function initBoardDoc(doc: Y.Doc, init: BoardInit): void {
     meta.set('groups', init.groups ?? defaultGroups());
     meta.set('groupThreshold', init.groupThreshold ?? DEFAULT_GROUP_THRESHOLD);
     meta.set('groupCounts', {});
+    meta.set('wheel', null);
+    meta.set('timer', IDLE_TIMER);
+    meta.set('follow', FOLLOW_OFF);
+    meta.set('stationAssignment', null);
+    if (init.build) insertTemplate(doc, init.build, init.now, init.stationAssignment ?? null);
   });
 }

@@ -18,18 +18,86 @@
  * no per-author field. Only the server writes it (see `apply.ts`).
  */
 import type * as Y from 'yjs';
+import { TEMPLATE_IDS, type TemplateKind } from './templates.js';
+import type { Wheel } from './wheel.js';
 
 /** The schema version this code writes. Older documents are migrated on load (`migrations.ts`). */
-export const BOARD_SCHEMA_VERSION = 2;
+export const BOARD_SCHEMA_VERSION = 3;
 
 /** Note colours, by name; the client maps each to a colour with text contrast ≥ 4.5:1. */
 export const NOTE_COLORS = ['yellow', 'pink', 'green', 'blue', 'orange', 'purple'] as const;
 export type NoteColor = (typeof NOTE_COLORS)[number];
 export const DEFAULT_NOTE_COLOR: NoteColor = 'yellow';
 
-/** Templates a board can be created from. */
-export const TEMPLATES = ['blank'] as const;
-export type TemplateId = (typeof TEMPLATES)[number];
+/** Templates a board can be created from (see `templates.ts`). */
+export const TEMPLATES = TEMPLATE_IDS;
+export type TemplateId = TemplateKind;
+
+/** Appreciative reactions a note can get, one of each per person. */
+export const REACTIONS = ['heart', 'clap', 'idea', 'agree'] as const;
+export type Reaction = (typeof REACTIONS)[number];
+
+/** What happens when the timer runs out. */
+export const TIMER_END_ACTIONS = ['none', 'reveal', 'lock'] as const;
+export type TimerEndAction = (typeof TIMER_END_ACTIONS)[number];
+
+/** The shared countdown. Times are server time (ms since the epoch). */
+export interface TimerState {
+  state: 'idle' | 'running' | 'paused' | 'ended';
+  durationMs: number;
+  /** When a running timer ends. */
+  endsAt: number;
+  /** What is left of a paused or idle timer. */
+  remainingMs: number;
+  onEnd: TimerEndAction;
+  sound: boolean;
+}
+
+export const IDLE_TIMER: TimerState = {
+  state: 'idle',
+  durationMs: 0,
+  endsAt: 0,
+  remainingMs: 0,
+  onEnd: 'none',
+  sound: true,
+};
+
+/** Where the facilitator asks everyone to look. `seq` grows with every request. */
+export interface FollowState {
+  mode: 'off' | 'view' | 'prompt';
+  x: number;
+  y: number;
+  zoom: number;
+  promptId: string | null;
+  seq: number;
+}
+
+export const FOLLOW_OFF: FollowState = { mode: 'off', x: 0, y: 0, zoom: 1, promptId: null, seq: 0 };
+
+/** How participants of a stations board are put into groups. */
+export const STATION_ASSIGNMENTS = ['self', 'balanced', 'mixed'] as const;
+export type StationAssignment = (typeof STATION_ASSIGNMENTS)[number];
+
+/** A dot-voting round. */
+export interface VoteRound {
+  id: string;
+  label: string;
+  dots: number;
+  maxPerNote: number;
+  /** The prompts whose notes can be voted on; null for all. */
+  promptIds: string[] | null;
+  /** Whether totals show while the round is open. */
+  showTotals: boolean;
+  state: 'open' | 'closed';
+  createdAt: number;
+  endedAt: number;
+}
+
+export interface Cluster {
+  id: string;
+  label: string;
+  createdAt: number;
+}
 
 /** Anonymous boards (the default) show no author anywhere; named boards show display names on notes. */
 export const BOARD_MODES = ['anonymous', 'named'] as const;
@@ -60,6 +128,12 @@ export interface BoardMeta {
   groupThreshold: number;
   /** Members per group, only for groups that have reached the threshold. */
   groupCounts: Record<string, number>;
+  /** The annual clock's wheel, on boards that have one. */
+  wheel: Wheel | null;
+  timer: TimerState;
+  follow: FollowState;
+  /** How participants are put into stations, on boards that have stations. */
+  stationAssignment: StationAssignment | null;
 }
 
 export interface Prompt {
@@ -76,6 +150,10 @@ export interface Prompt {
   privateWriting: boolean;
   /** How many private notes wait for the reveal. */
   waiting: number;
+  /** A guiding question under the title. */
+  description: string;
+  /** The station number on a stations board, or null. */
+  station: number | null;
 }
 
 export interface Note {
@@ -92,6 +170,14 @@ export interface Note {
   group: string | null;
   /** The author's display name, on named boards only. */
   author: string | null;
+  /** On an annual-clock board, the month (1–12) whose sector holds the note. */
+  month: number | null;
+  /** Reaction counts. */
+  reactions: Partial<Record<Reaction, number>>;
+  /** Vote totals per round, where the round shows them. */
+  votes: Record<string, number>;
+  /** The cluster the note was grouped into. */
+  cluster: string | null;
 }
 
 /** A Y.Map of plain values, the record type of the document. */
@@ -105,6 +191,14 @@ export function promptsMap(doc: Y.Doc): Y.Map<RecordMap> {
 }
 export function notesMap(doc: Y.Doc): Y.Map<RecordMap> {
   return doc.getMap('notes');
+}
+/** Vote rounds: round id → {@link VoteRound} (a plain value, replaced whole). */
+export function roundsMap(doc: Y.Doc): Y.Map<VoteRound> {
+  return doc.getMap('rounds');
+}
+/** Clusters: cluster id → {@link Cluster} (a plain value). */
+export function clustersMap(doc: Y.Doc): Y.Map<Cluster> {
+  return doc.getMap('clusters');
 }
 
 function str(m: RecordMap, key: string, fallback = ''): string {
@@ -135,6 +229,54 @@ function readGroups(v: unknown): RoleGroup[] {
   );
 }
 
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+}
+
+function readWheel(v: unknown): Wheel | null {
+  const o = obj(v);
+  if (!o || typeof o['x'] !== 'number' || typeof o['y'] !== 'number' || typeof o['r'] !== 'number')
+    return null;
+  return { x: o['x'], y: o['y'], r: o['r'] };
+}
+
+function readTimer(v: unknown): TimerState {
+  const o = obj(v);
+  if (!o) return IDLE_TIMER;
+  const state = ['idle', 'running', 'paused', 'ended'].includes(o['state'] as string)
+    ? (o['state'] as TimerState['state'])
+    : 'idle';
+  const n = (k: string) => (typeof o[k] === 'number' ? (o[k] as number) : 0);
+  const onEnd = (TIMER_END_ACTIONS as readonly unknown[]).includes(o['onEnd'])
+    ? (o['onEnd'] as TimerEndAction)
+    : 'none';
+  return {
+    state,
+    durationMs: n('durationMs'),
+    endsAt: n('endsAt'),
+    remainingMs: n('remainingMs'),
+    onEnd,
+    sound: o['sound'] !== false,
+  };
+}
+
+function readFollow(v: unknown): FollowState {
+  const o = obj(v);
+  if (!o) return FOLLOW_OFF;
+  const mode = o['mode'] === 'view' || o['mode'] === 'prompt' ? o['mode'] : 'off';
+  const n = (k: string, d: number) => (typeof o[k] === 'number' ? (o[k] as number) : d);
+  return {
+    mode,
+    x: n('x', 0),
+    y: n('y', 0),
+    zoom: n('zoom', 1),
+    promptId: typeof o['promptId'] === 'string' ? o['promptId'] : null,
+    seq: n('seq', 0),
+  };
+}
+
 function readCounts(v: unknown): Record<string, number> {
   const out: Record<string, number> = {};
   if (typeof v !== 'object' || v === null) return out;
@@ -161,6 +303,14 @@ export function readMeta(doc: Y.Doc): BoardMeta {
     groups: readGroups(m.get('groups')),
     groupThreshold: num(m, 'groupThreshold', DEFAULT_GROUP_THRESHOLD),
     groupCounts: readCounts(m.get('groupCounts')),
+    wheel: readWheel(m.get('wheel')),
+    timer: readTimer(m.get('timer')),
+    follow: readFollow(m.get('follow')),
+    stationAssignment: (STATION_ASSIGNMENTS as readonly unknown[]).includes(
+      m.get('stationAssignment'),
+    )
+      ? (m.get('stationAssignment') as StationAssignment)
+      : null,
   };
 }
 
@@ -177,6 +327,8 @@ export function readPrompt(id: string, m: RecordMap): Prompt {
     locked: bool(m, 'locked'),
     privateWriting: bool(m, 'privateWriting'),
     waiting: num(m, 'waiting'),
+    description: str(m, 'description'),
+    station: typeof m.get('station') === 'number' ? (m.get('station') as number) : null,
   };
 }
 
@@ -194,6 +346,10 @@ export function readNote(id: string, m: RecordMap): Note {
     createdAt: num(m, 'createdAt'),
     group: strOrNull(m, 'group'),
     author: strOrNull(m, 'author'),
+    month: typeof m.get('month') === 'number' ? (m.get('month') as number) : null,
+    reactions: readCounts(m.get('reactions')) as Partial<Record<Reaction, number>>,
+    votes: readCounts(m.get('votes')),
+    cluster: strOrNull(m, 'cluster'),
   };
 }
 
@@ -220,13 +376,35 @@ export function listNotes(doc: Y.Doc): Note[] {
   return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
 }
 
+/** All vote rounds, oldest first. */
+export function listRounds(doc: Y.Doc): VoteRound[] {
+  const out: VoteRound[] = [];
+  roundsMap(doc).forEach((r) => out.push(r));
+  return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+}
+
+/** All clusters, oldest first. */
+export function listClusters(doc: Y.Doc): Cluster[] {
+  const out: Cluster[] = [];
+  clustersMap(doc).forEach((c) => out.push(c));
+  return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+}
+
 /** A plain snapshot of the whole board, for rendering, comparisons and exports. */
 export interface BoardState {
   meta: BoardMeta;
   prompts: Prompt[];
   notes: Note[];
+  rounds: VoteRound[];
+  clusters: Cluster[];
 }
 
 export function readBoard(doc: Y.Doc): BoardState {
-  return { meta: readMeta(doc), prompts: listPrompts(doc), notes: listNotes(doc) };
+  return {
+    meta: readMeta(doc),
+    prompts: listPrompts(doc),
+    notes: listNotes(doc),
+    rounds: listRounds(doc),
+    clusters: listClusters(doc),
+  };
 }

@@ -4,15 +4,23 @@
  * (`permissions.ts`) and applies it (`apply.ts`).
  */
 import { z } from 'zod';
-import { NOTE_COLORS } from './board.js';
+import { NOTE_COLORS, REACTIONS, STATION_ASSIGNMENTS, TIMER_END_ACTIONS } from './board.js';
+import { LOCALES, MAX_STATIONS, MIN_STATIONS, TEMPLATE_IDS } from './templates.js';
 import {
   MAX_BOARD_TITLE_LENGTH,
   MAX_COMMAND_ID_LENGTH,
   MAX_COORDINATE,
   MAX_NOTE_TEXT_LENGTH,
   MAX_PROMPT_SIZE,
+  MAX_BULK_NOTES,
+  MAX_DOTS_PER_ROUND,
   MAX_GROUP_THRESHOLD,
+  MAX_LABEL_LENGTH,
+  MAX_PROMPTS_PER_BOARD,
   MAX_PROMPT_TITLE_LENGTH,
+  MAX_TIMER_MS,
+  MAX_ZOOM,
+  MIN_ZOOM,
   MIN_COMMAND_ID_LENGTH,
   MIN_GROUP_THRESHOLD,
   MIN_PROMPT_SIZE,
@@ -97,8 +105,109 @@ export const ParticipantRemove = z.union([
   z.strictObject({ type: z.literal('participant.remove'), noteId: recordId }),
 ]);
 
-/** Replaces the facilitator key; links with the old key stop working at once. */
-export const BoardRotateKey = z.strictObject({ type: z.literal('board.rotateKey') });
+/**
+ * Replaces the facilitator key with `key`, a new secret the client made (see `newSecret`), so a
+ * retry after a lost acknowledgement cannot lose it. Links with the old key stop working at once.
+ */
+export const BoardRotateKey = z.strictObject({
+  type: z.literal('board.rotateKey'),
+  key: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a 43-character base64url secret'),
+});
+
+const label = z.string().max(MAX_LABEL_LENGTH);
+
+export const TimerSet = z.strictObject({
+  type: z.literal('timer.set'),
+  durationMs: z.number().int().min(1_000).max(MAX_TIMER_MS),
+  onEnd: z.enum(TIMER_END_ACTIONS).optional(),
+  sound: z.boolean().optional(),
+});
+export const TimerStart = z.strictObject({ type: z.literal('timer.start') });
+export const TimerPause = z.strictObject({ type: z.literal('timer.pause') });
+export const TimerStop = z.strictObject({ type: z.literal('timer.stop') });
+/** Adds (or with a negative value, takes) time; a minute by default. */
+export const TimerAddTime = z.strictObject({
+  type: z.literal('timer.addTime'),
+  ms: z.number().int().min(-MAX_TIMER_MS).max(MAX_TIMER_MS).default(60_000),
+});
+
+export const VoteStart = z.strictObject({
+  type: z.literal('vote.start'),
+  roundId: recordId,
+  label: label.default(''),
+  dots: z.number().int().min(1).max(MAX_DOTS_PER_ROUND),
+  maxPerNote: z.number().int().min(1).max(MAX_DOTS_PER_ROUND),
+  promptIds: z.array(recordId).max(MAX_PROMPTS_PER_BOARD).nullable().default(null),
+  showTotals: z.boolean().default(false),
+});
+export const VoteCast = z.strictObject({
+  type: z.literal('vote.cast'),
+  roundId: recordId,
+  noteId: recordId,
+});
+export const VoteRetract = z.strictObject({
+  type: z.literal('vote.retract'),
+  roundId: recordId,
+  noteId: recordId,
+});
+export const VoteEnd = z.strictObject({ type: z.literal('vote.end'), roundId: recordId });
+
+export const ReactionToggle = z.strictObject({
+  type: z.literal('reaction.toggle'),
+  noteId: recordId,
+  reaction: z.enum(REACTIONS),
+});
+
+export const NotesMove = z.strictObject({
+  type: z.literal('notes.move'),
+  moves: z
+    .array(z.strictObject({ id: recordId, x: coordinate, y: coordinate }))
+    .min(1)
+    .max(MAX_BULK_NOTES),
+});
+export const NotesUpdate = z.strictObject({
+  type: z.literal('notes.update'),
+  ids: z.array(recordId).min(1).max(MAX_BULK_NOTES),
+  color: noteColor,
+});
+
+export const ClusterAdd = z.strictObject({
+  type: z.literal('cluster.add'),
+  id: recordId,
+  label,
+  noteIds: z.array(recordId).max(MAX_BULK_NOTES),
+});
+export const ClusterUpdate = z.strictObject({
+  type: z.literal('cluster.update'),
+  id: recordId,
+  label,
+});
+export const ClusterDelete = z.strictObject({ type: z.literal('cluster.delete'), id: recordId });
+
+export const FollowSet = z.strictObject({
+  type: z.literal('follow.set'),
+  mode: z.enum(['off', 'view', 'prompt']),
+  x: coordinate.optional(),
+  y: coordinate.optional(),
+  zoom: z.number().min(MIN_ZOOM).max(MAX_ZOOM).optional(),
+  promptId: recordId.optional(),
+});
+
+export const TemplateInsert = z.strictObject({
+  type: z.literal('template.insert'),
+  template: z.enum(TEMPLATE_IDS),
+  locale: z.enum(LOCALES),
+  x: coordinate,
+  y: coordinate,
+  stations: z.number().int().min(MIN_STATIONS).max(MAX_STATIONS).optional(),
+  assignment: z.enum(STATION_ASSIGNMENTS).optional(),
+});
+
+/** A participant picks a station, where the board lets participants choose. */
+export const StationChoose = z.strictObject({
+  type: z.literal('station.choose'),
+  promptId: recordId,
+});
 
 /** Every command, keyed by its type. */
 export const COMMAND_SCHEMAS = {
@@ -115,6 +224,24 @@ export const COMMAND_SCHEMAS = {
   'board.reveal': BoardReveal,
   'board.rotateKey': BoardRotateKey,
   'participant.remove': ParticipantRemove,
+  'timer.set': TimerSet,
+  'timer.start': TimerStart,
+  'timer.pause': TimerPause,
+  'timer.stop': TimerStop,
+  'timer.addTime': TimerAddTime,
+  'vote.start': VoteStart,
+  'vote.cast': VoteCast,
+  'vote.retract': VoteRetract,
+  'vote.end': VoteEnd,
+  'reaction.toggle': ReactionToggle,
+  'notes.move': NotesMove,
+  'notes.update': NotesUpdate,
+  'cluster.add': ClusterAdd,
+  'cluster.update': ClusterUpdate,
+  'cluster.delete': ClusterDelete,
+  'follow.set': FollowSet,
+  'template.insert': TemplateInsert,
+  'station.choose': StationChoose,
 } as const;
 
 export type CommandType = keyof typeof COMMAND_SCHEMAS;
@@ -147,7 +274,7 @@ function isCommandType(t: unknown): t is CommandType {
   return typeof t === 'string' && Object.hasOwn(COMMAND_SCHEMAS, t);
 }
 
-const TEXT_FIELDS = new Set(['text', 'title']);
+const TEXT_FIELDS = new Set(['text', 'title', 'label']);
 
 /**
  * Parses an untrusted message into a command envelope, or a typed error saying what is wrong.
@@ -210,6 +337,10 @@ function normalize(c: Command): Command {
       return c.title === undefined ? c : { ...c, title: normalizeText(c.title) };
     case 'board.update':
       return c.title === undefined ? c : { ...c, title: normalizeText(c.title) };
+    case 'vote.start':
+    case 'cluster.add':
+    case 'cluster.update':
+      return { ...c, label: normalizeText(c.label) };
     default:
       return c;
   }

@@ -44,3 +44,19 @@ export const MAX_GROUP_LABEL_LENGTH = 40;
 /** Bounds of K, the members a group needs before its tag is shown. */
 export const MIN_GROUP_THRESHOLD = 2;
 export const MAX_GROUP_THRESHOLD = 50;
+
+/** Longest countdown a timer may be set to. */
+export const MAX_TIMER_MS = 4 * 60 * 60 * 1000;
+/** Dots one participant may have in a voting round. */
+export const MAX_DOTS_PER_ROUND = 20;
+/** Vote rounds one board may hold. */
+export const MAX_ROUNDS_PER_BOARD = 50;
+/** Notes one bulk command may touch. */
+export const MAX_BULK_NOTES = 500;
+/** Longest cluster or round label. */
+export const MAX_LABEL_LENGTH = 80;
+/** Clusters one board may hold. */
+export const MAX_CLUSTERS_PER_BOARD = 500;
+/** Zoom bounds of a follow-me view. */
+export const MIN_ZOOM = 0.02;
+export const MAX_ZOOM = 8;

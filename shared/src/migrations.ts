@@ -8,6 +8,8 @@ import {
   BOARD_SCHEMA_VERSION,
   DEFAULT_GROUP_LABELS,
   DEFAULT_GROUP_THRESHOLD,
+  FOLLOW_OFF,
+  IDLE_TIMER,
   metaMap,
   notesMap,
   promptsMap,
@@ -53,6 +55,30 @@ export const DOC_MIGRATIONS: readonly DocMigration[] = [
       notesMap(doc).forEach((n) => {
         set(n, 'group', null);
         set(n, 'author', null);
+      });
+    },
+  },
+  {
+    version: 3,
+    description: 'templates, annual clock, timer, follow-me, voting, reactions and clusters',
+    up(doc) {
+      const meta = metaMap(doc);
+      const set = (m: Y.Map<unknown>, key: string, value: unknown) => {
+        if (!m.has(key)) m.set(key, value);
+      };
+      set(meta, 'wheel', null);
+      set(meta, 'timer', IDLE_TIMER);
+      set(meta, 'follow', FOLLOW_OFF);
+      set(meta, 'stationAssignment', null);
+      promptsMap(doc).forEach((p) => {
+        set(p, 'description', '');
+        set(p, 'station', null);
+      });
+      notesMap(doc).forEach((n) => {
+        set(n, 'month', null);
+        set(n, 'reactions', {});
+        set(n, 'votes', {});
+        set(n, 'cluster', null);
       });
     },
   },

@@ -26,6 +26,25 @@ export const PERMISSIONS: Readonly<Record<CommandType, Readonly<Record<Role, Gra
   'board.reveal': { facilitator: 'always', participant: 'never', projector: 'never' },
   'board.rotateKey': { facilitator: 'always', participant: 'never', projector: 'never' },
   'participant.remove': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'timer.set': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'timer.start': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'timer.pause': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'timer.stop': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'timer.addTime': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'vote.start': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'vote.end': { facilitator: 'always', participant: 'never', projector: 'never' },
+  // Votes and reactions belong to a person: a participant's own budget, counted server-side.
+  'vote.cast': { facilitator: 'never', participant: 'always', projector: 'never' },
+  'vote.retract': { facilitator: 'never', participant: 'always', projector: 'never' },
+  'reaction.toggle': { facilitator: 'always', participant: 'always', projector: 'never' },
+  'notes.move': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'notes.update': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'cluster.add': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'cluster.update': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'cluster.delete': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'follow.set': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'template.insert': { facilitator: 'always', participant: 'never', projector: 'never' },
+  'station.choose': { facilitator: 'never', participant: 'always', projector: 'never' },
 };
 
 /**

@@ -28,8 +28,15 @@ export type PrivateEffect =
   | { kind: 'offstagePut'; note: OffstageRecord }
   | { kind: 'offstageDelete'; noteId: string }
   | { kind: 'revoke'; participantId: string }
-  | { kind: 'rotateKey' }
-  | { kind: 'title'; title: string };
+  /** The facilitator key is replaced by `key` (the server stores only its hash). */
+  | { kind: 'rotateKey'; key: string }
+  | { kind: 'title'; title: string }
+  /** One dot more (delta 1) or less (-1) from a participant on a note in a round. */
+  | { kind: 'vote'; roundId: string; participantId: string; noteId: string; delta: 1 | -1 }
+  /** A reaction given (on) or taken back; `actor` is a participant id or `facilitator`. */
+  | { kind: 'reaction'; noteId: string; reaction: string; actor: string; on: boolean }
+  /** A participant's station on a stations board. */
+  | { kind: 'station'; participantId: string; promptId: string };
 
 /** Read access to server-private state, as commands need it. */
 export interface PrivateView {
@@ -42,6 +49,16 @@ export interface PrivateView {
   participant(participantId: string): ParticipantInfo | undefined;
   /** Participants who joined a group (removed ones included: the count never shrinks). */
   groupMembers(groupId: string): number;
+  /** A participant's dots in a round, per note. */
+  votesOf(roundId: string, participantId: string): ReadonlyMap<string, number>;
+  /** Every participant's dots in a round: participant id → note id → dots. */
+  roundVotes(roundId: string): ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Whether `actor` gave `reaction` to a note. */
+  hasReacted(noteId: string, reaction: string, actor: string): boolean;
+  /** A participant's station (a prompt id), if they have one. */
+  stationOf(participantId: string): string | undefined;
+  /** Participants per station, and per station and group. */
+  stationCounts(): { total: Map<string, number>; byGroup: Map<string, Map<string, number>> };
 }
 
 /** Server-private state of one board, in memory. */
@@ -53,6 +70,10 @@ export class PrivateState implements PrivateView {
   private readonly offstageById = new Map<string, OffstageRecord>();
   private readonly participants = new Map<string, ParticipantInfo>();
   private readonly members = new Map<string, number>();
+  private readonly votes = new Map<string, Map<string, Map<string, number>>>();
+  private readonly reactions = new Map<string, Set<string>>();
+  private readonly stations = new Map<string, string>();
+  private static readonly NO_VOTES: ReadonlyMap<string, number> = new Map();
 
   author(noteId: string): string | null | undefined {
     return this.notes.get(noteId)?.participantId;
@@ -71,6 +92,33 @@ export class PrivateState implements PrivateView {
   }
   groupMembers(groupId: string): number {
     return this.members.get(groupId) ?? 0;
+  }
+
+  votesOf(roundId: string, participantId: string): ReadonlyMap<string, number> {
+    return this.votes.get(roundId)?.get(participantId) ?? PrivateState.NO_VOTES;
+  }
+  hasReacted(noteId: string, reaction: string, actor: string): boolean {
+    return this.reactions.get(noteId)?.has(`${reaction}\u0000${actor}`) ?? false;
+  }
+  stationOf(participantId: string): string | undefined {
+    return this.stations.get(participantId);
+  }
+  stationCounts(): { total: Map<string, number>; byGroup: Map<string, Map<string, number>> } {
+    const total = new Map<string, number>();
+    const byGroup = new Map<string, Map<string, number>>();
+    for (const [pid, promptId] of this.stations) {
+      total.set(promptId, (total.get(promptId) ?? 0) + 1);
+      const g = this.participants.get(pid)?.group ?? '';
+      let m = byGroup.get(promptId);
+      if (!m) byGroup.set(promptId, (m = new Map()));
+      m.set(g, (m.get(g) ?? 0) + 1);
+    }
+    return { total, byGroup };
+  }
+
+  /** Every participant's dots in a round: participant id → note id → dots. */
+  roundVotes(roundId: string): ReadonlyMap<string, ReadonlyMap<string, number>> {
+    return this.votes.get(roundId) ?? new Map();
   }
 
   /** Ids of the notes a participant wrote that still exist. */
@@ -125,6 +173,27 @@ export class PrivateState implements PrivateView {
         if (p) p.revoked = true;
         break;
       }
+      case 'vote': {
+        let round = this.votes.get(e.roundId);
+        if (!round) this.votes.set(e.roundId, (round = new Map()));
+        let mine = round.get(e.participantId);
+        if (!mine) round.set(e.participantId, (mine = new Map()));
+        const n = (mine.get(e.noteId) ?? 0) + e.delta;
+        if (n > 0) mine.set(e.noteId, n);
+        else mine.delete(e.noteId);
+        break;
+      }
+      case 'reaction': {
+        let set = this.reactions.get(e.noteId);
+        if (!set) this.reactions.set(e.noteId, (set = new Set()));
+        const key = `${e.reaction}\u0000${e.actor}`;
+        if (e.on) set.add(key);
+        else set.delete(key);
+        break;
+      }
+      case 'station':
+        this.stations.set(e.participantId, e.promptId);
+        break;
       case 'rotateKey':
       case 'title':
         break;

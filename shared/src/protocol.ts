@@ -31,6 +31,12 @@ export const ErrorCode = {
   Unauthorized: 'unauthorized',
   /** The board or the prompt is locked by a facilitator. */
   Locked: 'locked',
+  /** The voting round is closed (or not open yet). */
+  RoundClosed: 'round_closed',
+  /** No dots left in the round, or the note has the most dots one person may give it. */
+  VoteBudget: 'vote_budget',
+  /** The note is not part of the voting round. */
+  NotVotable: 'not_votable',
   /** A count limit of the board is reached (notes, prompts). */
   LimitReached: 'limit_reached',
   /** Too many requests; try again later. */
@@ -133,6 +139,10 @@ export interface SessionInfo {
   offstage: OffstageNote[];
   /** The participant's role group, if they picked one. */
   group?: string;
+  /** The participant's station (a prompt id) on a stations board. */
+  station?: string;
+  /** The participant's own dots, per open or closed round: round id → note id → dots. */
+  votes: Record<string, Record<string, number>>;
   /** Server time in ms since the epoch, for clock-offset estimates. */
   serverTime: number;
 }
@@ -183,6 +193,10 @@ export interface ServerToClientEvents {
   pointer: (pointer: PointerInfo) => void;
   /** This participant was removed by a facilitator; the server disconnects right after. */
   removed: () => void;
+  /** The participant's own dots in a round changed (sent to that participant only). */
+  votes: (change: { roundId: string; byNote: Record<string, number> }) => void;
+  /** The participant was put in a station (sent to that participant only). */
+  station: (promptId: string) => void;
 }
 
 /** socket.io events a client emits. */

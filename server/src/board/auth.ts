@@ -41,6 +41,11 @@ export async function authenticate(storage: Storage, creds: Credentials): Promis
   if (!board) return { ok: false, code: ErrorCode.BoardNotFound, message: 'no such board' };
   const base = { boardId: board.id, code: board.code };
 
+  const given = [creds.facilitatorKey, creds.projectorKey, creds.token].filter(
+    (c) => c !== undefined && c !== null,
+  );
+  if (given.length > 1)
+    return { ok: false, code: ErrorCode.Unauthorized, message: 'give exactly one credential' };
   const facilitatorKey = secret(creds.facilitatorKey);
   if (facilitatorKey !== undefined) {
     return secretMatches(facilitatorKey, board.facilitatorKeyHash)
@@ -61,5 +66,9 @@ export async function authenticate(storage: Storage, creds: Credentials): Promis
     }
     return { ok: true, session: { ...base, role: 'participant', participantId: p.id } };
   }
-  return { ok: false, code: ErrorCode.Unauthorized, message: 'no credentials' };
+  return {
+    ok: false,
+    code: ErrorCode.Unauthorized,
+    message: given.length ? 'malformed credential' : 'no credentials',
+  };
 }

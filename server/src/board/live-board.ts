@@ -12,9 +12,10 @@
 import * as Y from 'yjs';
 import {
   applyCommand,
+  assignStation,
   ErrorCode,
+  expireTimer,
   metaMap,
-  newSecret,
   readMeta,
   refreshGroupTags,
   type CommandAck,
@@ -38,6 +39,8 @@ const log = createLogger('board');
 export const MAX_QUEUED_JOBS_PER_BOARD = 10_000;
 /** Jobs taken into one batch at most. */
 export const MAX_JOBS_PER_BATCH = 500;
+/** Longest single wait for a timer's end; longer waits re-arm (timers cap far below it anyway). */
+export const MAX_TIMER_WAIT_MS = 60 * 60 * 1000;
 /** Recently applied command keys remembered in memory (older ones are looked up in storage). */
 export const RECENT_COMMAND_MEMORY = 20_000;
 
@@ -55,6 +58,10 @@ export interface BatchOutcome {
   revoked: string[];
   /** The facilitator key was replaced: sessions with the old one must go. */
   keyRotated: boolean;
+  /** Rounds in which a participant's own dots changed: participant id → round ids. */
+  votes: Map<string, Set<string>>;
+  /** Participants put in a station in this batch: participant id → station prompt id. */
+  stations: Map<string, string>;
 }
 
 export interface LiveBoardHooks {
@@ -76,7 +83,9 @@ type Job =
       envelope: CommandEnvelope;
       resolve: (ack: CommandAck) => void;
     }
-  | { kind: 'join'; participant: ParticipantRecord; resolve: (r: JoinResult) => void };
+  | { kind: 'join'; participant: ParticipantRecord; resolve: (r: JoinResult) => void }
+  /** The timer's end has come: run what it was set to do. */
+  | { kind: 'tick'; resolve: (r: JoinResult) => void };
 
 type Outcome =
   | { kind: 'applied'; result?: Record<string, string> }
@@ -208,13 +217,23 @@ export class LiveBoard {
       joined: [],
       at,
     };
-    const outcome: BatchOutcome = { offstage: new Map(), revoked: [], keyRotated: false };
+    const outcome: BatchOutcome = {
+      offstage: new Map(),
+      revoked: [],
+      keyRotated: false,
+      votes: new Map(),
+      stations: new Map(),
+    };
     const outcomes: Outcome[] = [];
     this.doc.on('update', onUpdate);
     try {
       batch.forEach((job, i) => {
         if (job.kind === 'join') {
-          outcomes.push(this.applyJoin(job.participant, commit));
+          outcomes.push(this.applyJoin(job.participant, commit, outcome));
+          return;
+        }
+        if (job.kind === 'tick') {
+          outcomes.push(this.applyTick(at, commit, outcome));
           return;
         }
         const key = commandKey(job.session, job.envelope.id);
@@ -265,7 +284,7 @@ export class LiveBoard {
     const version = this.version();
     batch.forEach((job, i) => {
       const o = outcomes[i]!;
-      if (job.kind === 'join') {
+      if (job.kind === 'join' || job.kind === 'tick') {
         job.resolve(o.kind === 'refused' ? { ok: false, error: o.error } : { ok: true });
       } else if (o.kind === 'refused') job.resolve({ ok: false, error: o.error });
       else {
@@ -274,7 +293,43 @@ export class LiveBoard {
         job.resolve(ack);
       }
     });
+    this.scheduleTimer();
     if (this.updatesSinceCompaction >= this.compactAfterUpdates) await this.compact();
+  }
+
+  private timer: NodeJS.Timeout | undefined;
+
+  /** Arms a wake-up for the end of a running timer (re-armed after every batch and at load). */
+  scheduleTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.dead) return;
+    const t = readMeta(this.doc).timer;
+    if (t.state !== 'running') return;
+    const wait = Math.max(0, Math.min(t.endsAt - Date.now(), MAX_TIMER_WAIT_MS));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.enqueue({ kind: 'tick', resolve: () => undefined });
+    }, wait);
+    this.timer.unref();
+  }
+
+  private applyTick(now: number, commit: CommitBatch, outcome: BatchOutcome): Outcome {
+    const effects: PrivateEffect[] = [];
+    this.doc.transact(() => {
+      expireTimer(this.doc, {
+        now,
+        actor: { role: 'facilitator' },
+        view: this.state,
+        emit: (e) => {
+          this.noteAudience(e, outcome);
+          this.state.apply(e);
+          effects.push(e);
+        },
+      });
+    }, COMMAND_ORIGIN);
+    commit.effects.push(...effects);
+    return { kind: 'applied' };
   }
 
   private applyOne(
@@ -309,27 +364,35 @@ export class LiveBoard {
     const r = result as ReturnType<typeof applyCommand>;
     if (!r.ok) return { kind: 'refused', error: r.error };
     commit.effects.push(...effects);
-    let extra: Record<string, string> | undefined;
     for (const e of effects) {
+      if (e.kind === 'vote') {
+        let rounds = outcome.votes.get(e.participantId);
+        if (!rounds) outcome.votes.set(e.participantId, (rounds = new Set()));
+        rounds.add(e.roundId);
+      }
+      if (e.kind === 'station') outcome.stations.set(e.participantId, e.promptId);
       if (e.kind === 'revoke') outcome.revoked.push(e.participantId);
       if (e.kind === 'rotateKey') {
-        const key = newSecret();
-        commit.facilitatorKeyHash = hashSecret(key);
+        commit.facilitatorKeyHash = hashSecret(e.key);
         outcome.keyRotated = true;
-        extra = { facilitatorKey: key };
       }
     }
-    return extra ? { kind: 'applied', result: extra } : { kind: 'applied' };
+    return { kind: 'applied' };
   }
 
-  private applyJoin(p: ParticipantRecord, commit: CommitBatch): Outcome {
+  private applyJoin(p: ParticipantRecord, commit: CommitBatch, outcome: BatchOutcome): Outcome {
     const meta = readMeta(this.doc);
     if (p.groupId !== null && !meta.groups.some((g) => g.id === p.groupId)) {
       return { kind: 'refused', error: err(ErrorCode.InvalidMessage, 'unknown group') };
     }
     const before = p.groupId === null ? 0 : this.state.groupMembers(p.groupId);
     this.state.addParticipant({ id: p.id, group: p.groupId, name: p.displayName, revoked: false });
-    commit.joined.push(p);
+    const station = assignStation(this.doc, this.state, p.groupId);
+    if (station) {
+      this.state.apply({ kind: 'station', participantId: p.id, promptId: station });
+      outcome.stations.set(p.id, station);
+    }
+    commit.joined.push(station ? { ...p, stationId: station } : p);
     if (p.groupId !== null && before + 1 >= meta.groupThreshold) {
       // The group has (or still has) enough members: its count changes, and its tag may appear.
       this.doc.transact(() => refreshGroupTags(this.doc, this.state), COMMAND_ORIGIN);
@@ -383,6 +446,7 @@ export class LiveBoard {
 
   destroy(): void {
     this.kill();
+    if (this.timer) clearTimeout(this.timer);
     this.doc.destroy();
   }
 }

@@ -120,6 +120,27 @@ export class BoardRegistry {
     }
     for (const n of priv.notes) state.setNoteMeta(n.noteId, n.participantId, n.groupId);
     for (const o of priv.offstage) state.putOffstage(o);
+    for (const p of priv.participants) {
+      if (p.stationId) state.apply({ kind: 'station', participantId: p.id, promptId: p.stationId });
+    }
+    for (const v of priv.votes) {
+      for (let i = 0; i < v.dots; i++)
+        state.apply({
+          kind: 'vote',
+          roundId: v.roundId,
+          participantId: v.participantId,
+          noteId: v.noteId,
+          delta: 1,
+        });
+    }
+    for (const r of priv.reactions)
+      state.apply({
+        kind: 'reaction',
+        noteId: r.noteId,
+        reaction: r.reaction,
+        actor: r.actor,
+        on: true,
+      });
     const board = new LiveBoard(
       boardId,
       doc,
@@ -143,6 +164,7 @@ export class BoardRegistry {
       await board.compact();
     }
     this.live.set(boardId, board);
+    board.scheduleTimer();
     log.debug('board loaded', { board: boardId, logEntries: stored.updates.length });
     if (!this.refs.has(boardId) && !this.closing) {
       // Loaded for a one-off request: unload after the idle delay unless someone retains it.

@@ -7,6 +7,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import {
   ErrorCode,
+  listRounds,
   MAX_COORDINATE,
   MAX_COMMAND_MESSAGE_BYTES,
   parseEnvelope,
@@ -18,7 +19,7 @@ import {
   type ServerToClientEvents,
 } from '@pajataulu/shared';
 import { authenticate, type Credentials } from '../board/auth.js';
-import { toOffstageNote, type BatchOutcome } from '../board/live-board.js';
+import { toOffstageNote, type BatchOutcome, type LiveBoard } from '../board/live-board.js';
 import type { BoardRegistry } from '../board/registry.js';
 import type { Session } from '../board/session.js';
 import type { RateLimits } from '../config.js';
@@ -67,6 +68,16 @@ function participantRoom(boardId: string, participantId: string): string {
 }
 function facilitatorRoom(boardId: string): string {
   return `facilitators:${boardId}`;
+}
+
+/** A participant's own dots in every round of the board. */
+function myVotes(board: LiveBoard, pid: string): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const r of listRounds(board.doc)) {
+    const mine = board.state.votesOf(r.id, pid);
+    if (mine.size > 0) out[r.id] = Object.fromEntries(mine);
+  }
+  return out;
 }
 
 function readPointer(raw: unknown): PointerInfo | undefined {
@@ -181,7 +192,11 @@ export class CommandGateway {
         code: session.code,
         ...(pid ? { participantId: pid } : {}),
         ...(participant?.group ? { group: participant.group } : {}),
-        ownNotes: pid ? board.state.notesBy(pid) : [],
+        ...(pid && board.state.stationOf(pid) ? { station: board.state.stationOf(pid)! } : {}),
+        ownNotes: pid
+          ? board.state.notesBy(pid).filter((id) => board.state.offstage(id)?.state !== 'hidden')
+          : [],
+        votes: pid ? myVotes(board, pid) : {},
         offstage: offstage.map(toOffstageNote),
         serverTime: Date.now(),
       });
@@ -240,6 +255,8 @@ export class CommandGateway {
           : participantRoom(boardId, key.slice('participant:'.length));
       this.io.to(room).emit('offstage', change);
     }
+    if (outcome.votes.size > 0 || outcome.stations.size > 0)
+      void this.sendPersonal(boardId, outcome);
     for (const pid of outcome.revoked) {
       const room = participantRoom(boardId, pid);
       this.io.to(room).emit('removed');
@@ -250,6 +267,18 @@ export class CommandGateway {
       // Sessions opened with the old key end; the facilitator who rotated reconnects with the new one.
       setImmediate(() => this.io.in(facilitatorRoom(boardId)).disconnectSockets(true));
     }
+  }
+
+  private async sendPersonal(boardId: string, outcome: BatchOutcome): Promise<void> {
+    const board = await this.registry.get(boardId);
+    for (const [pid, rounds] of outcome.votes) {
+      for (const roundId of rounds) {
+        const byNote = Object.fromEntries(board.state.votesOf(roundId, pid));
+        this.io.to(participantRoom(boardId, pid)).emit('votes', { roundId, byNote });
+      }
+    }
+    for (const [pid, promptId] of outcome.stations)
+      this.io.to(participantRoom(boardId, pid)).emit('station', promptId);
   }
 
   private presenceOf(boardId: string): PresenceInfo {

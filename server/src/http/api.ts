@@ -7,6 +7,13 @@ import * as Y from 'yjs';
 import { z } from 'zod';
 import {
   BOARD_MODES,
+  buildTemplate,
+  DEFAULT_LOCALE,
+  DEFAULT_STATIONS,
+  LOCALES,
+  MAX_STATIONS,
+  MIN_STATIONS,
+  STATION_ASSIGNMENTS,
   BOARD_SCHEMA_VERSION,
   DEFAULT_GROUP_THRESHOLD,
   defaultGroups,
@@ -50,6 +57,11 @@ const CreateBoardBody = z.strictObject({
   title: trimmed(MAX_BOARD_TITLE_LENGTH, 1),
   template: z.enum(TEMPLATES).default('blank'),
   mode: z.enum(BOARD_MODES).default('anonymous'),
+  /** The language of the template's texts. */
+  locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
+  /** Stations of a stations board, and how participants are put in them. */
+  stations: z.number().int().min(MIN_STATIONS).max(MAX_STATIONS).default(DEFAULT_STATIONS),
+  assignment: z.enum(STATION_ASSIGNMENTS).default('balanced'),
   /** Role group labels; omitted gives the defaults, an empty list gives none. */
   groups: z.array(trimmed(MAX_GROUP_LABEL_LENGTH, 1)).max(MAX_GROUPS_PER_BOARD).optional(),
   groupThreshold: z
@@ -75,6 +87,9 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.AlreadyExists]: 409,
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.Locked]: 423,
+  [ErrorCode.RoundClosed]: 409,
+  [ErrorCode.VoteBudget]: 409,
+  [ErrorCode.NotVotable]: 409,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.LimitReached]: 409,
   [ErrorCode.RateLimited]: 429,
@@ -114,6 +129,7 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
   const joinsPerAddress = new WindowLimiter(rates.joinsPerAddressPerMinute, 60_000);
   const joinsPerBoard = new WindowLimiter(rates.joinsPerBoardPerMinute, 60_000);
   const codeMisses = new WindowLimiter(rates.codeMissesPerAddressPerMinute, 60_000);
+  const creations = new WindowLimiter(rates.boardsPerAddressPerHour, 3_600_000);
   const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
   /** The board a code names, counting misses per address so codes cannot be guessed at speed. */
@@ -134,6 +150,13 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
   api.post('/boards', async (req, res) => {
     const body = CreateBoardBody.safeParse(req.body ?? {});
     if (!body.success) return zodError(res, body.error);
+    if (!creations.take(address(req))) {
+      return sendError(
+        res,
+        ErrorCode.RateLimited,
+        'too many boards from this address; wait a while',
+      );
+    }
     const now = Date.now();
     const doc = new Y.Doc();
     const groups =
@@ -148,6 +171,13 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
       mode: body.data.mode,
       groups,
       groupThreshold: body.data.groupThreshold,
+      build: buildTemplate(
+        body.data.template,
+        body.data.locale,
+        { x: 0, y: 0 },
+        body.data.stations,
+      ),
+      stationAssignment: body.data.assignment,
     });
     const initial = Y.encodeStateAsUpdate(doc);
     doc.destroy();
@@ -229,6 +259,7 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
       // On anonymous boards no name is kept at all.
       displayName: named && body.data.name ? body.data.name : null,
       groupId: body.data.group ?? null,
+      stationId: null,
       createdAt: Date.now(),
       revokedAt: null,
     });

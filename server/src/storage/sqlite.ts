@@ -91,6 +91,27 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 3,
+    sql: `
+      ALTER TABLE participants ADD COLUMN station_id TEXT;
+      CREATE TABLE votes (
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        round_id TEXT NOT NULL,
+        participant_id TEXT NOT NULL,
+        note_id TEXT NOT NULL,
+        dots INTEGER NOT NULL,
+        PRIMARY KEY (board_id, round_id, participant_id, note_id)
+      );
+      CREATE TABLE reactions (
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        note_id TEXT NOT NULL,
+        reaction TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        PRIMARY KEY (board_id, note_id, reaction, actor)
+      );
+    `,
+  },
 ];
 
 interface BoardRow {
@@ -108,6 +129,7 @@ interface ParticipantRow {
   token_hash: string;
   display_name: string | null;
   group_id: string | null;
+  station_id: string | null;
   created_at: number;
   revoked_at: number | null;
 }
@@ -130,6 +152,7 @@ function toParticipant(r: ParticipantRow): ParticipantRecord {
     tokenHash: r.token_hash,
     displayName: r.display_name,
     groupId: r.group_id,
+    stationId: r.station_id,
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
   };
@@ -193,8 +216,8 @@ export class SqliteStorage implements Storage {
       boardByCode: db.prepare('SELECT * FROM boards WHERE code = ?'),
       setTitle: db.prepare('UPDATE boards SET title = ? WHERE id = ?'),
       insertParticipant: db.prepare(
-        `INSERT INTO participants (id, board_id, token_hash, display_name, group_id, created_at, revoked_at)
-         VALUES (@id, @boardId, @tokenHash, @displayName, @groupId, @createdAt, @revokedAt)`,
+        `INSERT INTO participants (id, board_id, token_hash, display_name, group_id, station_id, created_at, revoked_at)
+         VALUES (@id, @boardId, @tokenHash, @displayName, @groupId, @stationId, @createdAt, @revokedAt)`,
       ),
       participantsOf: db.prepare('SELECT * FROM participants WHERE board_id = ?'),
       revoke: db.prepare('UPDATE participants SET revoked_at = ? WHERE board_id = ? AND id = ?'),
@@ -205,6 +228,24 @@ export class SqliteStorage implements Storage {
       ),
       deleteOffstage: db.prepare('DELETE FROM offstage_notes WHERE board_id = ? AND note_id = ?'),
       offstageOf: db.prepare('SELECT data FROM offstage_notes WHERE board_id = ?'),
+      addVote: db.prepare(
+        `INSERT INTO votes (board_id, round_id, participant_id, note_id, dots) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (board_id, round_id, participant_id, note_id) DO UPDATE SET dots = dots + excluded.dots`,
+      ),
+      dropEmptyVotes: db.prepare('DELETE FROM votes WHERE board_id = ? AND dots <= 0'),
+      votesOf: db.prepare(
+        'SELECT round_id, participant_id, note_id, dots FROM votes WHERE board_id = ?',
+      ),
+      addReaction: db.prepare(
+        'INSERT OR IGNORE INTO reactions (board_id, note_id, reaction, actor) VALUES (?, ?, ?, ?)',
+      ),
+      removeReaction: db.prepare(
+        'DELETE FROM reactions WHERE board_id = ? AND note_id = ? AND reaction = ? AND actor = ?',
+      ),
+      reactionsOf: db.prepare('SELECT note_id, reaction, actor FROM reactions WHERE board_id = ?'),
+      setStation: db.prepare(
+        'UPDATE participants SET station_id = ? WHERE board_id = ? AND id = ?',
+      ),
       participantByToken: db.prepare(
         'SELECT * FROM participants WHERE board_id = ? AND token_hash = ?',
       ),
@@ -295,6 +336,17 @@ export class SqliteStorage implements Storage {
       case 'title':
         this.stmts.setTitle.run(e.title, boardId);
         break;
+      case 'vote':
+        this.stmts.addVote.run(boardId, e.roundId, e.participantId, e.noteId, e.delta);
+        if (e.delta < 0) this.stmts.dropEmptyVotes.run(boardId);
+        break;
+      case 'reaction':
+        if (e.on) this.stmts.addReaction.run(boardId, e.noteId, e.reaction, e.actor);
+        else this.stmts.removeReaction.run(boardId, e.noteId, e.reaction, e.actor);
+        break;
+      case 'station':
+        this.stmts.setStation.run(e.promptId, boardId, e.participantId);
+        break;
       case 'rotateKey':
         // The new hash travels in the batch itself.
         break;
@@ -350,7 +402,27 @@ export class SqliteStorage implements Storage {
       const offstage = (this.stmts.offstageOf.all(boardId) as { data: string }[]).map(
         (r) => JSON.parse(r.data) as OffstageRecord,
       );
-      return { participants, notes, offstage };
+      const votes = (
+        this.stmts.votesOf.all(boardId) as {
+          round_id: string;
+          participant_id: string;
+          note_id: string;
+          dots: number;
+        }[]
+      ).map((r) => ({
+        roundId: r.round_id,
+        participantId: r.participant_id,
+        noteId: r.note_id,
+        dots: r.dots,
+      }));
+      const reactions = (
+        this.stmts.reactionsOf.all(boardId) as {
+          note_id: string;
+          reaction: string;
+          actor: string;
+        }[]
+      ).map((r) => ({ noteId: r.note_id, reaction: r.reaction, actor: r.actor }));
+      return { participants, notes, offstage, votes, reactions };
     })();
   }
 

@@ -30,6 +30,8 @@ export interface ParticipantRecord {
   displayName: string | null;
   /** The role group picked at join. */
   groupId: string | null;
+  /** The station (a prompt id) on a stations board. */
+  stationId: string | null;
   createdAt: number;
   revokedAt: number | null;
 }
@@ -39,6 +41,8 @@ export interface StoredPrivate {
   participants: ParticipantRecord[];
   notes: { noteId: string; participantId: string | null; groupId: string | null }[];
   offstage: OffstageRecord[];
+  votes: { roundId: string; participantId: string; noteId: string; dots: number }[];
+  reactions: { noteId: string; reaction: string; actor: string }[];
 }
 
 export interface StoredDoc {

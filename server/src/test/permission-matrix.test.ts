@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { COMMAND_TYPES, type CommandType } from '@pajataulu/shared';
+import { COMMAND_TYPES, listPrompts, newSecret, type CommandType } from '@pajataulu/shared';
 import {
-  createBoard,
+  createBoardWith,
   handshake,
   joinBoard,
   newId,
@@ -30,124 +30,49 @@ const COLUMNS: Column[] = [
 
 // ok | error code. Columns in the order above. `lockedBoard` and `lockedPrompt` are the note's
 // owner acting on a locked board / on a note in a locked prompt.
+const FACILITATOR_ONLY: Record<Column, string> = {
+  facilitator: 'ok',
+  owner: 'forbidden',
+  other: 'forbidden',
+  projector: 'forbidden',
+  revoked: 'unauthorized',
+  lockedBoard: 'forbidden',
+  lockedPrompt: 'forbidden',
+};
+// Voting, reacting and picking a station are not note edits: locks do not stop them.
+// prettier-ignore
 const EXPECTED: Record<CommandType, Record<Column, string>> = {
-  'note.add': {
-    facilitator: 'ok',
-    owner: 'ok',
-    other: 'ok',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'locked',
-    lockedPrompt: 'locked',
-  },
-  'note.move': {
-    facilitator: 'ok',
-    owner: 'ok',
-    other: 'forbidden',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'locked',
-    lockedPrompt: 'locked',
-  },
-  'note.update': {
-    facilitator: 'ok',
-    owner: 'ok',
-    other: 'forbidden',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'locked',
-    lockedPrompt: 'locked',
-  },
-  'note.delete': {
-    facilitator: 'ok',
-    owner: 'ok',
-    other: 'forbidden',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'locked',
-    lockedPrompt: 'locked',
-  },
-  'note.hide': {
-    facilitator: 'ok',
-    owner: 'forbidden',
-    other: 'forbidden',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'forbidden',
-    lockedPrompt: 'forbidden',
-  },
-  'note.unhide': {
-    facilitator: 'ok',
-    owner: 'forbidden',
-    other: 'forbidden',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'forbidden',
-    lockedPrompt: 'forbidden',
-  },
-  'prompt.add': {
-    facilitator: 'ok',
-    owner: 'forbidden',
-    other: 'forbidden',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'forbidden',
-    lockedPrompt: 'forbidden',
-  },
-  'prompt.update': {
-    facilitator: 'ok',
-    owner: 'forbidden',
-    other: 'forbidden',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'forbidden',
-    lockedPrompt: 'forbidden',
-  },
-  'prompt.delete': {
-    facilitator: 'ok',
-    owner: 'forbidden',
-    other: 'forbidden',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'forbidden',
-    lockedPrompt: 'forbidden',
-  },
-  'board.update': {
-    facilitator: 'ok',
-    owner: 'forbidden',
-    other: 'forbidden',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'forbidden',
-    lockedPrompt: 'forbidden',
-  },
-  'board.reveal': {
-    facilitator: 'ok',
-    owner: 'forbidden',
-    other: 'forbidden',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'forbidden',
-    lockedPrompt: 'forbidden',
-  },
-  'board.rotateKey': {
-    facilitator: 'ok',
-    owner: 'forbidden',
-    other: 'forbidden',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'forbidden',
-    lockedPrompt: 'forbidden',
-  },
-  'participant.remove': {
-    facilitator: 'ok',
-    owner: 'forbidden',
-    other: 'forbidden',
-    projector: 'forbidden',
-    revoked: 'unauthorized',
-    lockedBoard: 'forbidden',
-    lockedPrompt: 'forbidden',
-  },
+  'note.add':             { facilitator: 'ok', owner: 'ok', other: 'ok', projector: 'forbidden', revoked: 'unauthorized', lockedBoard: 'locked', lockedPrompt: 'locked' },
+  'note.move':            { facilitator: 'ok', owner: 'ok', other: 'forbidden', projector: 'forbidden', revoked: 'unauthorized', lockedBoard: 'locked', lockedPrompt: 'locked' },
+  'note.update':          { facilitator: 'ok', owner: 'ok', other: 'forbidden', projector: 'forbidden', revoked: 'unauthorized', lockedBoard: 'locked', lockedPrompt: 'locked' },
+  'note.delete':          { facilitator: 'ok', owner: 'ok', other: 'forbidden', projector: 'forbidden', revoked: 'unauthorized', lockedBoard: 'locked', lockedPrompt: 'locked' },
+  'note.hide':            FACILITATOR_ONLY,
+  'note.unhide':          FACILITATOR_ONLY,
+  'prompt.add':           FACILITATOR_ONLY,
+  'prompt.update':        FACILITATOR_ONLY,
+  'prompt.delete':        FACILITATOR_ONLY,
+  'board.update':         FACILITATOR_ONLY,
+  'board.reveal':         FACILITATOR_ONLY,
+  'board.rotateKey':      FACILITATOR_ONLY,
+  'participant.remove':   FACILITATOR_ONLY,
+  'timer.set':            FACILITATOR_ONLY,
+  'timer.start':          FACILITATOR_ONLY,
+  'timer.pause':          FACILITATOR_ONLY,
+  'timer.stop':           FACILITATOR_ONLY,
+  'timer.addTime':        FACILITATOR_ONLY,
+  'vote.start':           FACILITATOR_ONLY,
+  'vote.end':             FACILITATOR_ONLY,
+  'notes.move':           FACILITATOR_ONLY,
+  'notes.update':         FACILITATOR_ONLY,
+  'cluster.add':          FACILITATOR_ONLY,
+  'cluster.update':       FACILITATOR_ONLY,
+  'cluster.delete':       FACILITATOR_ONLY,
+  'follow.set':           FACILITATOR_ONLY,
+  'template.insert':      FACILITATOR_ONLY,
+  'vote.cast':            { facilitator: 'forbidden', owner: 'ok', other: 'ok', projector: 'forbidden', revoked: 'unauthorized', lockedBoard: 'ok', lockedPrompt: 'ok' },
+  'vote.retract':         { facilitator: 'forbidden', owner: 'ok', other: 'ok', projector: 'forbidden', revoked: 'unauthorized', lockedBoard: 'ok', lockedPrompt: 'ok' },
+  'reaction.toggle':      { facilitator: 'ok', owner: 'ok', other: 'ok', projector: 'forbidden', revoked: 'unauthorized', lockedBoard: 'ok', lockedPrompt: 'ok' },
+  'station.choose':       { facilitator: 'forbidden', owner: 'ok', other: 'ok', projector: 'forbidden', revoked: 'unauthorized', lockedBoard: 'ok', lockedPrompt: 'ok' },
 };
 
 interface Fixture {
@@ -164,7 +89,10 @@ describe('permission matrix', () => {
   let server: TestServer;
   const clients: TestClient[] = [];
   beforeAll(async () => {
-    server = await startServer();
+    // The matrix sends commands faster than a person would; rate limits are tested elsewhere.
+    server = await startServer({
+      env: { RATE_COMMAND_BURST: '100000', RATE_NOTES_PER_MINUTE: '100000' },
+    });
   });
   afterAll(async () => {
     for (const c of clients) c.close();
@@ -176,7 +104,12 @@ describe('permission matrix', () => {
   });
 
   async function fixture(): Promise<Fixture> {
-    const board = await createBoard(server.url);
+    // A stations board where participants pick their station, so `station.choose` applies.
+    const board = await createBoardWith(server.url, {
+      template: 'stations',
+      stations: 2,
+      assignment: 'self',
+    });
     const connect = async (creds: Parameters<typeof TestClient.connect>[2]) => {
       const c = await TestClient.connect(server.url, board.boardId, creds);
       clients.push(c);
@@ -233,40 +166,61 @@ describe('permission matrix', () => {
       w: 300,
       h: 300,
     });
-    return { noteId, hiddenId, otherNote, promptQ };
+    await f.facilitator.command({ type: 'timer.set', durationMs: 60_000 });
+    const roundId = newId();
+    await f.facilitator.command({ type: 'vote.start', roundId, dots: 5, maxPerNote: 5 });
+    for (const p of [f.owner, f.other]) {
+      expect(await p.command({ type: 'vote.cast', roundId, noteId })).toMatchObject({ ok: true });
+    }
+    const clusterId = newId();
+    await f.facilitator.command({
+      type: 'cluster.add',
+      id: clusterId,
+      label: 'Teema',
+      noteIds: [],
+    });
+    const live = await server.app.registry.get(f.board.boardId);
+    const station = listPrompts(live.doc).find((p) => p.station !== null)!.id;
+    return { noteId, hiddenId, otherNote, promptQ, roundId, clusterId, station };
   }
 
   function commandFor(
     type: CommandType,
     t: Awaited<ReturnType<typeof targets>>,
   ): Record<string, unknown> {
+    // prettier-ignore
     switch (type) {
-      case 'note.add':
-        return { type, id: newId(), x: 10, y: 10, text: 'uusi' };
-      case 'note.move':
-        return { type, id: t.noteId, x: 30, y: 30 };
-      case 'note.update':
-        return { type, id: t.noteId, text: 'muutettu' };
-      case 'note.delete':
-        return { type, id: t.noteId };
-      case 'note.hide':
-        return { type, id: t.noteId };
-      case 'note.unhide':
-        return { type, id: t.hiddenId };
-      case 'prompt.add':
-        return { type, id: newId(), title: 'R', x: 9000, y: 0, w: 200, h: 200 };
-      case 'prompt.update':
-        return { type, id: t.promptQ, title: 'Q2' };
-      case 'prompt.delete':
-        return { type, id: t.promptQ };
-      case 'board.update':
-        return { type, title: 'Uusi otsikko' };
-      case 'board.reveal':
-        return { type };
-      case 'board.rotateKey':
-        return { type };
-      case 'participant.remove':
-        return { type, noteId: t.otherNote };
+      case 'note.add': return { type, id: newId(), x: 10, y: 10, text: 'uusi' };
+      case 'note.move': return { type, id: t.noteId, x: 30, y: 30 };
+      case 'note.update': return { type, id: t.noteId, text: 'muutettu' };
+      case 'note.delete': return { type, id: t.noteId };
+      case 'note.hide': return { type, id: t.noteId };
+      case 'note.unhide': return { type, id: t.hiddenId };
+      case 'prompt.add': return { type, id: newId(), title: 'R', x: 9000, y: 0, w: 200, h: 200 };
+      case 'prompt.update': return { type, id: t.promptQ, title: 'Q2' };
+      case 'prompt.delete': return { type, id: t.promptQ };
+      case 'board.update': return { type, title: 'Uusi otsikko' };
+      case 'board.reveal': return { type };
+      case 'board.rotateKey': return { type, key: newSecret() };
+      case 'participant.remove': return { type, noteId: t.otherNote };
+      case 'timer.set': return { type, durationMs: 120_000 };
+      case 'timer.start':
+      case 'timer.pause':
+      case 'timer.stop':
+      case 'timer.addTime': return { type };
+      case 'vote.start': return { type, roundId: newId(), dots: 3, maxPerNote: 1 };
+      case 'vote.end': return { type, roundId: t.roundId };
+      case 'vote.cast':
+      case 'vote.retract': return { type, roundId: t.roundId, noteId: t.noteId };
+      case 'reaction.toggle': return { type, noteId: t.noteId, reaction: 'heart' };
+      case 'notes.move': return { type, moves: [{ id: t.noteId, x: 40, y: 40 }] };
+      case 'notes.update': return { type, ids: [t.noteId], color: 'green' };
+      case 'cluster.add': return { type, id: newId(), label: 'Uusi', noteIds: [t.noteId] };
+      case 'cluster.update': return { type, id: t.clusterId, label: 'Muutettu' };
+      case 'cluster.delete': return { type, id: t.clusterId };
+      case 'follow.set': return { type, mode: 'view', x: 0, y: 0, zoom: 1 };
+      case 'template.insert': return { type, template: 'retro', locale: 'fi', x: 0, y: 9000 };
+      case 'station.choose': return { type, promptId: t.station };
     }
   }
 
