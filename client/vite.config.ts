@@ -1,4 +1,5 @@
-import { defineConfig, defaultClientConditions } from 'vite';
+import { defaultClientConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
 const SERVER = process.env['PAJATAULU_DEV_SERVER'] ?? 'http://127.0.0.1:8080';

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { applyCommand, initBoardDoc, PrivateState, BOARD_SCHEMA_VERSION, type CommandAck, type CommandInput, parseEnvelope } from '@pajataulu/shared';
-import { BoardConnection, type ChannelEvents, type CommandChannel, type DocChannel } from './connection.js';
+import {
+  applyCommand,
+  initBoardDoc,
+  PrivateState,
+  BOARD_SCHEMA_VERSION,
+  type CommandAck,
+  type CommandInput,
+  parseEnvelope,
+} from '@pajataulu/shared';
+import {
+  BoardConnection,
+  type ChannelEvents,
+  type CommandChannel,
+  type DocChannel,
+} from './connection.js';
 import type { PendingCommand, QueueStore } from './queue.js';
 
 /** A server stand-in: applies commands to its own doc and replicates to the client's doc on demand. */
@@ -10,7 +23,12 @@ class FakeServer {
   readonly state = new PrivateState();
   received: string[] = [];
   constructor() {
-    initBoardDoc(this.doc, { title: 'T', template: 'blank', now: 0, schemaVersion: BOARD_SCHEMA_VERSION });
+    initBoardDoc(this.doc, {
+      title: 'T',
+      template: 'blank',
+      now: 0,
+      schemaVersion: BOARD_SCHEMA_VERSION,
+    });
   }
   apply(env: { id: string; command: CommandInput }): CommandAck {
     this.received.push(env.id);
@@ -18,12 +36,21 @@ class FakeServer {
     if (!parsed.ok) return { ok: false, error: parsed.error };
     let r: ReturnType<typeof applyCommand> = { ok: true };
     this.doc.transact(() => {
-      r = applyCommand(this.doc, parsed.envelope.command, { now: 1_000, actor: { role: 'facilitator' }, view: this.state, emit: (e) => this.state.apply(e) });
+      r = applyCommand(this.doc, parsed.envelope.command, {
+        now: 1_000,
+        actor: { role: 'facilitator' },
+        view: this.state,
+        emit: (e) => this.state.apply(e),
+      });
       this.doc.getMap('meta').set('rev', this.received.length);
     });
     const res = r as ReturnType<typeof applyCommand>;
     if (!res.ok) return { ok: false, error: res.error };
-    return { ok: true, applied: true, version: { client: this.doc.clientID, clock: Y.getState(this.doc.store, this.doc.clientID) } };
+    return {
+      ok: true,
+      applied: true,
+      version: { client: this.doc.clientID, clock: Y.getState(this.doc.store, this.doc.clientID) },
+    };
   }
   replicateTo(doc: Y.Doc): void {
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(doc)));
@@ -34,7 +61,11 @@ class FakeChannel implements CommandChannel {
   status: ((s: { connected: boolean }) => void) | undefined;
   handlers = new Map<string, (...a: never[]) => void>();
   /** Answers of commands sent, held until the test lets them through. */
-  held: { env: { id: string; command: CommandInput }; resolve: (a: CommandAck) => void; reject: (e: Error) => void }[] = [];
+  held: {
+    env: { id: string; command: CommandInput };
+    resolve: (a: CommandAck) => void;
+    reject: (e: Error) => void;
+  }[] = [];
   send(env: { id: string; command: CommandInput }): Promise<CommandAck> {
     return new Promise((resolve, reject) => this.held.push({ env, resolve, reject }));
   }
@@ -48,10 +79,18 @@ class FakeChannel implements CommandChannel {
   close(): void {}
 }
 
-const docChannel: DocChannel = { onSynced: () => undefined, onRefused: () => undefined, close: () => undefined };
+const docChannel: DocChannel = {
+  onSynced: () => undefined,
+  onRefused: () => undefined,
+  close: () => undefined,
+};
 
 function memoryStore(): QueueStore & { items: PendingCommand[] } {
-  const s = { items: [] as PendingCommand[], load: () => s.items, save: (i: readonly PendingCommand[]) => (s.items = [...i]) };
+  const s = {
+    items: [] as PendingCommand[],
+    load: () => s.items,
+    save: (i: readonly PendingCommand[]) => (s.items = [...i]),
+  };
   return s;
 }
 
@@ -108,7 +147,10 @@ describe('BoardConnection', () => {
     const { channel, conn } = setup();
     channel.status!({ connected: true });
     conn.run({ type: 'note.add', id: id(4), x: 0, y: 0, text: 'd' });
-    channel.held[0]!.resolve({ ok: false, error: { code: 'locked', message: 'the board is locked' } });
+    channel.held[0]!.resolve({
+      ok: false,
+      error: { code: 'locked', message: 'the board is locked' },
+    });
     await Promise.resolve();
     expect(conn.getState().board.notes).toHaveLength(0);
     expect(conn.getState().lastError?.code).toBe('locked');

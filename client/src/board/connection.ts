@@ -27,7 +27,11 @@ import { CommandQueue, MEMORY_STORE, type PendingCommand, type QueueStore } from
 /** How long an unanswered command waits before it is sent again on the same connection. */
 export const ACK_TIMEOUT_MS = 15_000;
 /** Errors after which the same command may succeed later: it stays queued and is retried. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.Unavailable, ErrorCode.RateLimited, ErrorCode.Internal]);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.Unavailable,
+  ErrorCode.RateLimited,
+  ErrorCode.Internal,
+]);
 /** Wait before retrying a command refused with a retryable error. */
 export const RETRY_DELAY_MS = 2_000;
 
@@ -114,7 +118,9 @@ export class BoardConnection {
   private docChannel: DocChannel | undefined;
   private readonly schedule: (fn: () => void) => number;
 
-  constructor(opts: { doc?: Y.Doc; store?: QueueStore; schedule?: (fn: () => void) => number } = {}) {
+  constructor(
+    opts: { doc?: Y.Doc; store?: QueueStore; schedule?: (fn: () => void) => number } = {},
+  ) {
     this.doc = opts.doc ?? new Y.Doc();
     this.queue = new CommandQueue(opts.store ?? MEMORY_STORE);
     this.schedule = opts.schedule ?? ((fn) => requestAnimationFrame(fn));
@@ -125,8 +131,16 @@ export class BoardConnection {
       synced: false,
       session: undefined,
       presence: EMPTY_PRESENCE,
-      board: overlay(this.board, [], this.queue.pending.map((p) => p.command)),
-      own: new Set(this.queue.pending.filter((p) => p.command.type === 'note.add').map((p) => (p.command as { id: string }).id)),
+      board: overlay(
+        this.board,
+        [],
+        this.queue.pending.map((p) => p.command),
+      ),
+      own: new Set(
+        this.queue.pending
+          .filter((p) => p.command.type === 'note.add')
+          .map((p) => (p.command as { id: string }).id),
+      ),
       queued: this.queue.pending.length,
       myVotes: {},
       station: undefined,
@@ -179,14 +193,17 @@ export class BoardConnection {
     });
     command.on('pointer', (pointer) => this.set({ pointer }));
     command.on('removed', () => this.set({ status: 'removed' }));
-    command.on('votes', ({ roundId, byNote }) => this.set({ myVotes: { ...this.state.myVotes, [roundId]: byNote } }));
+    command.on('votes', ({ roundId, byNote }) =>
+      this.set({ myVotes: { ...this.state.myVotes, [roundId]: byNote } }),
+    );
     command.on('station', (station) => this.set({ station }));
     docChannel.onSynced((synced) => {
       this.set({ synced });
       this.refresh();
     });
     docChannel.onRefused(() => {
-      if (this.state.status !== 'removed') this.set({ status: 'refused', refusal: this.state.refusal ?? ErrorCode.Unauthorized });
+      if (this.state.status !== 'removed')
+        this.set({ status: 'refused', refusal: this.state.refusal ?? ErrorCode.Unauthorized });
     });
   }
 
@@ -258,7 +275,12 @@ export class BoardConnection {
     }
     this.queue.remove(item.id);
     if (ack.ok) {
-      this.awaiting.push({ id: item.id, command: item.command, version: ack.version, at: Date.now() });
+      this.awaiting.push({
+        id: item.id,
+        command: item.command,
+        version: ack.version,
+        at: Date.now(),
+      });
     } else {
       if (item.command.type === 'note.add') {
         const own = new Set(this.state.own);
@@ -297,7 +319,10 @@ export class BoardConnection {
       }
       return false;
     });
-    const unsettled = [...this.awaiting.map((a) => a.command), ...this.queue.pending.map((p) => p.command)];
+    const unsettled = [
+      ...this.awaiting.map((a) => a.command),
+      ...this.queue.pending.map((p) => p.command),
+    ];
     this.set({
       board: overlay(this.board, [...this.offstage.values()], unsettled),
       queued: this.queue.pending.length,

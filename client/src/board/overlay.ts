@@ -55,7 +55,11 @@ function fromOffstage(n: OffstageNote): ViewNote {
 }
 
 /** The board as it should look with `unsettled` commands applied on top, oldest first. */
-export function overlay(board: BoardState, offstage: readonly OffstageNote[], unsettled: readonly CommandInput[]): ViewBoard {
+export function overlay(
+  board: BoardState,
+  offstage: readonly OffstageNote[],
+  unsettled: readonly CommandInput[],
+): ViewBoard {
   const notes = new Map<string, ViewNote>();
   for (const n of board.notes) notes.set(n.id, { ...n, pending: false, offstage: null });
   for (const n of offstage) if (!notes.has(n.id)) notes.set(n.id, fromOffstage(n));
@@ -86,7 +90,13 @@ export function overlay(board: BoardState, offstage: readonly OffstageNote[], un
         break;
       case 'note.update': {
         const n = notes.get(c.id);
-        if (n) notes.set(c.id, { ...n, text: c.text ?? n.text, color: c.color ?? n.color, pending: true });
+        if (n)
+          notes.set(c.id, {
+            ...n,
+            text: c.text ?? n.text,
+            color: c.color ?? n.color,
+            pending: true,
+          });
         break;
       }
       case 'note.delete':

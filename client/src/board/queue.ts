@@ -28,7 +28,9 @@ export function localQueueStore(key: string): QueueStore {
       try {
         const raw = localStorage.getItem(key);
         const parsed: unknown = raw ? JSON.parse(raw) : [];
-        return Array.isArray(parsed) ? (parsed as PendingCommand[]).filter((p) => typeof p?.id === 'string') : [];
+        return Array.isArray(parsed)
+          ? (parsed as PendingCommand[]).filter((p) => typeof p?.id === 'string')
+          : [];
       } catch {
         return [];
       }

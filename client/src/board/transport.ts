@@ -10,6 +10,7 @@ import {
   SyncCloseCode,
   type ClientToServerEvents,
   type CommandAck,
+  type ErrorCode,
   type ServerToClientEvents,
 } from '@pajataulu/shared';
 import type { ChannelEvents, CommandChannel, DocChannel } from './connection.js';
@@ -48,10 +49,13 @@ export class SocketChannel implements CommandChannel {
 
   on<K extends keyof ChannelEvents>(event: K, handler: ChannelEvents[K]): void {
     // The event maps of the socket and of the engine are the same names and payloads.
-    (this.socket.on as (e: string, h: (...args: never[]) => void) => void)(event, handler as (...args: never[]) => void);
+    (this.socket.on as (e: string, h: (...args: never[]) => void) => void)(
+      event,
+      handler as (...args: never[]) => void,
+    );
   }
 
-  onStatus(handler: (s: { connected: boolean; refusal?: import('@pajataulu/shared').ErrorCode }) => void): void {
+  onStatus(handler: (s: { connected: boolean; refusal?: ErrorCode }) => void): void {
     this.socket.on('connect', () => handler({ connected: true }));
     this.socket.on('disconnect', (reason) => {
       handler({ connected: false });
@@ -91,7 +95,11 @@ export class ProviderChannel implements DocChannel {
     const origin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
     const params: Record<string, string> = { protocol: String(PROTOCOL_VERSION) };
     for (const [k, v] of Object.entries(creds)) params[k] = v as string;
-    this.provider = new WebsocketProvider(origin, boardId, doc, { params, disableBc: true, maxBackoffTime: 5_000 });
+    this.provider = new WebsocketProvider(origin, boardId, doc, {
+      params,
+      disableBc: true,
+      maxBackoffTime: 5_000,
+    });
     // Presence travels aggregated over the command channel; nothing to announce here.
     this.provider.awareness.setLocalState(null);
   }

@@ -1,0 +1,45 @@
+/** What the browser remembers per board: a participant's session, a facilitator's key. */
+import type { Joined } from './api.js';
+
+const sessionKey = (code: string) => `pajataulu:session:${code}`;
+const facilitatorKey = (code: string) => `pajataulu:facilitator:${code}`;
+
+function read(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+function write(key: string, value: string | null): void {
+  try {
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, value);
+  } catch {
+    // Private mode: nothing is remembered beyond this page.
+  }
+}
+
+export function savedSession(code: string): Joined | undefined {
+  const raw = read(sessionKey(code));
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw) as Partial<Joined>;
+    return typeof v.token === 'string' && typeof v.boardId === 'string' ? (v as Joined) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+export function saveSession(code: string, s: Joined | null): void {
+  write(sessionKey(code), s ? JSON.stringify(s) : null);
+}
+export function savedFacilitatorKey(code: string): string | undefined {
+  return read(facilitatorKey(code)) ?? undefined;
+}
+export function saveFacilitatorKey(code: string, key: string): void {
+  write(facilitatorKey(code), key);
+}
+/** Where the pending commands of one board and role are kept. */
+export function queueKey(code: string, role: string): string {
+  return `pajataulu:queue:${code}:${role}`;
+}

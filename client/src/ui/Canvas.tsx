@@ -1,0 +1,503 @@
+/**
+ * The board drawn with react-konva. Layers: the wheel and prompts (static), notes, and an
+ * interaction layer (the facilitator's pointer). Only notes in view are mounted.
+ */
+import { useMemo, useRef, useState, type ReactNode } from 'react';
+import { Arc, Circle, Group, Layer, Rect, Stage, Text } from 'react-konva';
+import type Konva from 'konva';
+import { useTranslation } from 'react-i18next';
+import {
+  MAX_PROMPT_SIZE,
+  MIN_PROMPT_SIZE,
+  NOTE_SIZE,
+  monthSector,
+  seasonOf,
+  WHEEL_HUB_FRACTION,
+  type PointerInfo,
+  type Prompt,
+  type Wheel,
+} from '@pajataulu/shared';
+import type { ViewBoard, ViewNote } from '../board/overlay.js';
+import { intersects, toWorld, visibleWorld, zoomAt, ZOOM_STEP, type View } from '../board/view.js';
+import { currentLanguage } from '../i18n/index.js';
+import {
+  ACCENT,
+  NOTE_FILL,
+  NOTE_TEXT,
+  PROMPT_FILL,
+  PROMPT_STROKE,
+  PROMPT_TITLE,
+} from './colors.js';
+
+export interface CanvasProps {
+  board: ViewBoard;
+  own: ReadonlySet<string>;
+  view: View;
+  onView: (v: View) => void;
+  width: number;
+  height: number;
+  facilitator: boolean;
+  readOnly: boolean;
+  /** Text below this screen size is not drawn (zoomed far out). */
+  groupLabels: ReadonlyMap<string, string>;
+  canEdit: (n: ViewNote) => boolean;
+  onAddNoteAt?: (world: { x: number; y: number }) => void;
+  onOpenNote?: (id: string) => void;
+  onMoveNote?: (id: string, x: number, y: number) => void;
+  onMovePrompt?: (id: string, x: number, y: number) => void;
+  onResizePrompt?: (id: string, w: number, h: number) => void;
+  onOpenPrompt?: (id: string) => void;
+  pointer?: PointerInfo | undefined;
+  onPointer?: (p: { x: number; y: number } | null) => void;
+  /** Notes to emphasise (e.g. the top voted), by id. */
+  highlight?: ReadonlySet<string>;
+  /** The round whose totals are shown on notes. */
+  roundId?: string | undefined;
+}
+
+/** Text smaller than this on screen is not drawn: an outline reads better than a smear. */
+const MIN_READABLE_PX = 5;
+const SEASON_FILL: Record<string, string> = {
+  winter: '#e3eef8',
+  spring: '#e4f4e0',
+  summer: '#fff5cf',
+  autumn: '#fbe6d4',
+};
+const REACTION_ICON: Record<string, string> = { heart: '♥', clap: '👏', idea: '💡', agree: '+1' };
+
+function WheelShape({ wheel }: { wheel: Wheel }) {
+  const months = useMemo(() => {
+    const fmt = new Intl.DateTimeFormat(currentLanguage(), { month: 'long' });
+    return Array.from({ length: 12 }, (_, i) => fmt.format(new Date(2024, i, 15)));
+  }, []);
+  const hub = wheel.r * WHEEL_HUB_FRACTION;
+  return (
+    <Group x={wheel.x} y={wheel.y} listening={false}>
+      {months.map((name, i) => {
+        const m = i + 1;
+        const { start } = monthSector(m);
+        const deg = (start * 180) / Math.PI - 90;
+        const mid = start + Math.PI / 12;
+        return (
+          <Group key={m}>
+            <Arc
+              innerRadius={hub}
+              outerRadius={wheel.r}
+              angle={30}
+              rotation={deg}
+              fill={SEASON_FILL[seasonOf(m)]}
+              stroke="#9fb3bd"
+              strokeWidth={2}
+            />
+            <Text
+              text={name}
+              x={Math.sin(mid) * (wheel.r - 60) - 100}
+              y={-Math.cos(mid) * (wheel.r - 60) - 14}
+              width={200}
+              align="center"
+              fontSize={28}
+              fontStyle="bold"
+              fill="#3a4d55"
+            />
+          </Group>
+        );
+      })}
+      <Circle radius={hub} fill="#ffffff" stroke="#9fb3bd" strokeWidth={2} />
+    </Group>
+  );
+}
+
+function PromptShape(props: {
+  prompt: Prompt;
+  scale: number;
+  facilitator: boolean;
+  onMove?: ((id: string, x: number, y: number) => void) | undefined;
+  onResize?: ((id: string, w: number, h: number) => void) | undefined;
+  onOpen?: ((id: string) => void) | undefined;
+  waitingLabel: string;
+}) {
+  const { prompt: p, facilitator } = props;
+  const groupRef = useRef<Konva.Group>(null);
+  const [size, setSize] = useState<{ w: number; h: number } | null>(null);
+  const w = size?.w ?? p.w;
+  const h = size?.h ?? p.h;
+  const readable = 28 * props.scale >= MIN_READABLE_PX;
+  const startDrag = () => {
+    const g = groupRef.current;
+    if (!facilitator || !g) return;
+    g.draggable(true);
+    g.startDrag();
+  };
+  return (
+    <Group
+      ref={groupRef}
+      x={p.x}
+      y={p.y}
+      onDragEnd={(e) => {
+        const g = groupRef.current;
+        if (!g || (e.target as unknown) !== g) return;
+        g.draggable(false);
+        props.onMove?.(p.id, Math.round(g.x()), Math.round(g.y()));
+      }}
+    >
+      <Rect
+        width={w}
+        height={h}
+        fill={PROMPT_FILL}
+        stroke={PROMPT_STROKE}
+        strokeWidth={2}
+        cornerRadius={16}
+        name="prompt-body"
+      />
+      <Rect
+        width={w}
+        height={64}
+        fill={p.locked ? '#e9ecee' : '#e3edf1'}
+        cornerRadius={[16, 16, 0, 0]}
+        name="prompt-title"
+        onMouseDown={startDrag}
+        onTouchStart={startDrag}
+        onDblClick={() => props.onOpen?.(p.id)}
+        onDblTap={() => props.onOpen?.(p.id)}
+      />
+      {readable && (
+        <Text
+          text={`${p.locked ? '🔒 ' : ''}${p.privateWriting ? '👁 ' : ''}${p.title}`}
+          x={20}
+          y={16}
+          width={w - 40}
+          height={40}
+          fontSize={28}
+          fontStyle="bold"
+          fill={PROMPT_TITLE}
+          ellipsis
+          wrap="none"
+          listening={false}
+        />
+      )}
+      {readable && p.description && (
+        <Text
+          text={p.description}
+          x={20}
+          y={76}
+          width={w - 40}
+          fontSize={20}
+          fill="#44606b"
+          listening={false}
+        />
+      )}
+      {readable && p.waiting > 0 && (
+        <Text
+          text={props.waitingLabel}
+          x={20}
+          y={h - 40}
+          width={w - 40}
+          fontSize={20}
+          fill={ACCENT}
+          fontStyle="italic"
+          listening={false}
+        />
+      )}
+      {facilitator && (
+        <Rect
+          x={w - 28}
+          y={h - 28}
+          width={24}
+          height={24}
+          fill={ACCENT}
+          cornerRadius={4}
+          draggable
+          name="prompt-resize"
+          onDragMove={(e) => {
+            const node = e.target;
+            const nw = Math.max(MIN_PROMPT_SIZE, Math.min(MAX_PROMPT_SIZE, node.x() + 28));
+            const nh = Math.max(MIN_PROMPT_SIZE, Math.min(MAX_PROMPT_SIZE, node.y() + 28));
+            setSize({ w: nw, h: nh });
+          }}
+          onDragEnd={(e) => {
+            e.cancelBubble = true;
+            const node = e.target;
+            const nw = Math.round(
+              Math.max(MIN_PROMPT_SIZE, Math.min(MAX_PROMPT_SIZE, node.x() + 28)),
+            );
+            const nh = Math.round(
+              Math.max(MIN_PROMPT_SIZE, Math.min(MAX_PROMPT_SIZE, node.y() + 28)),
+            );
+            node.position({ x: nw - 28, y: nh - 28 });
+            setSize(null);
+            props.onResize?.(p.id, nw, nh);
+          }}
+        />
+      )}
+    </Group>
+  );
+}
+
+function NoteShape(props: {
+  note: ViewNote;
+  mine: boolean;
+  draggable: boolean;
+  scale: number;
+  groupLabel: string | undefined;
+  labels: { yours: string; onlyYou: string; hidden: string };
+  highlighted: boolean;
+  votes: number | undefined;
+  onOpen?: ((id: string) => void) | undefined;
+  onMove?: ((id: string, x: number, y: number) => void) | undefined;
+}) {
+  const { note: n } = props;
+  const readable = 16 * props.scale >= MIN_READABLE_PX;
+  const footer: string[] = [];
+  if (n.author) footer.push(n.author);
+  if (props.groupLabel) footer.push(props.groupLabel);
+  if (n.offstage === 'private') footer.push(props.labels.onlyYou);
+  else if (n.offstage === 'hidden') footer.push(props.labels.hidden);
+  else if (props.mine) footer.push(props.labels.yours);
+  const reactions = Object.entries(n.reactions)
+    .map(([k, v]) => `${REACTION_ICON[k] ?? k} ${v}`)
+    .join('  ');
+  return (
+    <Group
+      x={n.x}
+      y={n.y}
+      draggable={props.draggable}
+      name="note"
+      id={`note-${n.id}`}
+      onDragEnd={(e) => {
+        e.cancelBubble = true;
+        props.onMove?.(n.id, Math.round(e.target.x()), Math.round(e.target.y()));
+      }}
+      onDblClick={(e) => {
+        e.cancelBubble = true;
+        props.onOpen?.(n.id);
+      }}
+      onDblTap={(e) => {
+        e.cancelBubble = true;
+        props.onOpen?.(n.id);
+      }}
+    >
+      <Rect
+        width={NOTE_SIZE}
+        height={NOTE_SIZE}
+        fill={NOTE_FILL[n.color]}
+        cornerRadius={6}
+        shadowColor="#000"
+        shadowOpacity={0.18}
+        shadowBlur={readable ? 8 : 0}
+        shadowOffsetY={3}
+        stroke={
+          props.highlighted ? '#c0392b' : n.offstage ? ACCENT : props.mine ? '#7a8a91' : undefined
+        }
+        strokeWidth={props.highlighted ? 5 : 2}
+        dash={n.pending || n.offstage ? [8, 6] : undefined}
+        opacity={n.offstage === 'hidden' ? 0.55 : 1}
+      />
+      {readable && (
+        <Text
+          text={n.text}
+          x={12}
+          y={12}
+          width={NOTE_SIZE - 24}
+          height={NOTE_SIZE - 44}
+          fontSize={16}
+          lineHeight={1.25}
+          fill={NOTE_TEXT}
+          wrap="word"
+          ellipsis
+          listening={false}
+        />
+      )}
+      {readable && (footer.length > 0 || reactions) && (
+        <Text
+          text={[reactions, footer.join(' · ')].filter(Boolean).join('   ')}
+          x={10}
+          y={NOTE_SIZE - 26}
+          width={NOTE_SIZE - 20}
+          fontSize={12}
+          fill="#3d4b50"
+          wrap="none"
+          ellipsis
+          listening={false}
+        />
+      )}
+      {props.votes !== undefined && props.votes > 0 && (
+        <Group x={NOTE_SIZE - 18} y={-10} listening={false}>
+          <Circle radius={16} fill="#c0392b" />
+          <Text
+            text={String(props.votes)}
+            x={-16}
+            y={-8}
+            width={32}
+            align="center"
+            fontSize={16}
+            fontStyle="bold"
+            fill="#fff"
+          />
+        </Group>
+      )}
+    </Group>
+  );
+}
+
+export function Canvas(props: CanvasProps) {
+  const { t } = useTranslation();
+  const { board, view, width, height } = props;
+  const stageRef = useRef<Konva.Stage>(null);
+  const pinch = useRef<{ dist: number; center: { x: number; y: number } } | null>(null);
+  const lastPointer = useRef(0);
+
+  const visible = visibleWorld(view, width, height);
+  const margin = NOTE_SIZE;
+  const area = {
+    x: visible.x - margin,
+    y: visible.y - margin,
+    w: visible.w + 2 * margin,
+    h: visible.h + 2 * margin,
+  };
+  const notes = board.notes.filter((n) =>
+    intersects(area, { x: n.x, y: n.y, w: NOTE_SIZE, h: NOTE_SIZE }),
+  );
+  const prompts = board.prompts.filter((p) => intersects(area, { x: p.x, y: p.y, w: p.w, h: p.h }));
+  const labels = {
+    yours: t('board.yours'),
+    onlyYou: t('board.onlyYou'),
+    hidden: t('board.hidden'),
+  };
+
+  const pointerPos = (): { x: number; y: number } | null =>
+    stageRef.current?.getPointerPosition() ?? null;
+
+  function onWheel(e: Konva.KonvaEventObject<WheelEvent>) {
+    e.evt.preventDefault();
+    const at = pointerPos() ?? { x: width / 2, y: height / 2 };
+    if (e.evt.ctrlKey || !e.evt.shiftKey) {
+      const factor = Math.pow(ZOOM_STEP, -e.evt.deltaY / (e.evt.ctrlKey ? 25 : 100));
+      props.onView(zoomAt(view, factor, at));
+    } else {
+      props.onView({ ...view, x: view.x - e.evt.deltaX, y: view.y - e.evt.deltaY });
+    }
+  }
+
+  function addAtPointer(e: Konva.KonvaEventObject<Event>) {
+    if (!props.onAddNoteAt) return;
+    // Only on the empty canvas or a prompt's body, never on a note.
+    const target = e.target;
+    if (target !== stageRef.current && target.name() !== 'prompt-body') return;
+    const at = pointerPos();
+    if (!at) return;
+    const w = toWorld(view, at);
+    props.onAddNoteAt({ x: Math.round(w.x - NOTE_SIZE / 2), y: Math.round(w.y - NOTE_SIZE / 2) });
+  }
+
+  function onTouchMove(e: Konva.KonvaEventObject<TouchEvent>) {
+    const touches = e.evt.touches;
+    if (touches.length !== 2) return;
+    e.evt.preventDefault();
+    const stage = stageRef.current;
+    if (!stage) return;
+    stage.draggable(false);
+    const rect = stage.container().getBoundingClientRect();
+    const a = { x: touches[0]!.clientX - rect.left, y: touches[0]!.clientY - rect.top };
+    const b = { x: touches[1]!.clientX - rect.left, y: touches[1]!.clientY - rect.top };
+    const dist = Math.hypot(a.x - b.x, a.y - b.y);
+    const center = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    const last = pinch.current;
+    pinch.current = { dist, center };
+    if (!last) return;
+    const zoomed = zoomAt(view, dist / last.dist, center);
+    props.onView({
+      ...zoomed,
+      x: zoomed.x + center.x - last.center.x,
+      y: zoomed.y + center.y - last.center.y,
+    });
+  }
+
+  function onPointerMove() {
+    if (!props.onPointer) return;
+    const now = performance.now();
+    if (now - lastPointer.current < 100) return;
+    lastPointer.current = now;
+    const at = pointerPos();
+    props.onPointer(at ? toWorld(view, at) : null);
+  }
+
+  const roundId = props.roundId;
+  let pointer: ReactNode = null;
+  if (props.pointer?.visible) {
+    pointer = (
+      <Circle
+        x={props.pointer.x}
+        y={props.pointer.y}
+        radius={14 / view.scale}
+        fill="#e74c3c"
+        opacity={0.85}
+        stroke="#fff"
+        strokeWidth={3 / view.scale}
+        listening={false}
+      />
+    );
+  }
+
+  return (
+    <Stage
+      ref={stageRef}
+      width={width}
+      height={height}
+      x={view.x}
+      y={view.y}
+      scaleX={view.scale}
+      scaleY={view.scale}
+      draggable
+      onDragEnd={(e) => {
+        if (e.target === stageRef.current)
+          props.onView({ ...view, x: e.target.x(), y: e.target.y() });
+      }}
+      onWheel={onWheel}
+      onDblClick={props.readOnly ? undefined : addAtPointer}
+      onDblTap={props.readOnly ? undefined : addAtPointer}
+      onTouchMove={onTouchMove}
+      onTouchEnd={() => {
+        pinch.current = null;
+        stageRef.current?.draggable(true);
+      }}
+      onMouseMove={onPointerMove}
+      onMouseLeave={() => props.onPointer?.(null)}
+      role="img"
+      aria-label={t('board.canvas')}
+    >
+      <Layer>
+        {board.meta.wheel && <WheelShape wheel={board.meta.wheel} />}
+        {prompts.map((p) => (
+          <PromptShape
+            key={p.id}
+            prompt={p}
+            scale={view.scale}
+            facilitator={props.facilitator}
+            onMove={props.onMovePrompt}
+            onResize={props.onResizePrompt}
+            onOpen={props.onOpenPrompt}
+            waitingLabel={t('board.waiting', { count: p.waiting })}
+          />
+        ))}
+      </Layer>
+      <Layer>
+        {notes.map((n) => (
+          <NoteShape
+            key={n.id}
+            note={n}
+            mine={props.own.has(n.id)}
+            draggable={!props.readOnly && props.canEdit(n)}
+            scale={view.scale}
+            groupLabel={n.group ? props.groupLabels.get(n.group) : undefined}
+            labels={labels}
+            highlighted={props.highlight?.has(n.id) ?? false}
+            votes={roundId ? n.votes[roundId] : undefined}
+            onOpen={props.onOpenNote}
+            onMove={props.onMoveNote}
+          />
+        ))}
+      </Layer>
+      <Layer listening={false}>{pointer}</Layer>
+    </Stage>
+  );
+}

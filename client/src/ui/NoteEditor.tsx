@@ -1,0 +1,118 @@
+/**
+ * Editing a note's text in an HTML textarea laid over the canvas: the browser's own text editing,
+ * spell-checking and on-screen keyboard. On a phone it sits at the top so the keyboard never
+ * covers it.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { MAX_NOTE_TEXT_LENGTH, NOTE_COLORS, NOTE_SIZE, type NoteColor } from '@pajataulu/shared';
+import type { ViewNote } from '../board/overlay.js';
+import { toScreen, type View } from '../board/view.js';
+import { NOTE_FILL } from './colors.js';
+
+export interface NoteEditorProps {
+  note: ViewNote;
+  view: View;
+  compact: boolean;
+  canDelete: boolean;
+  /** Facilitator tools for this note. */
+  moderation:
+    { hide: () => void; unhide: () => void; removeAuthor: (() => void) | undefined } | undefined;
+  onSave: (text: string, color: NoteColor) => void;
+  onDelete: () => void;
+  onClose: () => void;
+}
+
+export function NoteEditor(props: NoteEditorProps) {
+  const { t } = useTranslation();
+  const { note } = props;
+  const [text, setText] = useState(note.text);
+  const [color, setColor] = useState<NoteColor>(note.color);
+  const area = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    area.current?.focus();
+    area.current?.setSelectionRange(text.length, text.length);
+    // Focus once, when the editor opens.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const save = () => props.onSave(text, color);
+  const pos = toScreen(props.view, { x: note.x, y: note.y });
+  const side = Math.max(NOTE_SIZE * props.view.scale, 220);
+  const style = props.compact
+    ? undefined
+    : { left: Math.max(8, pos.x), top: Math.max(8, pos.y), width: Math.max(side, 280) };
+
+  return (
+    <div
+      className={`note-editor${props.compact ? ' compact' : ''}`}
+      style={style}
+      role="dialog"
+      aria-label={t('editor.label')}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') props.onClose();
+        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) save();
+      }}
+    >
+      <textarea
+        ref={area}
+        data-testid="note-editor"
+        aria-label={t('editor.label')}
+        placeholder={t('editor.placeholder')}
+        value={text}
+        maxLength={MAX_NOTE_TEXT_LENGTH}
+        onChange={(e) => setText(e.target.value)}
+        style={{ background: NOTE_FILL[color] }}
+        rows={5}
+      />
+      <div className="editor-row">
+        <span className="counter" aria-live="off">
+          {t('editor.counter', { count: text.length, max: MAX_NOTE_TEXT_LENGTH })}
+        </span>
+        <div className="swatches" role="radiogroup" aria-label={t('editor.color')}>
+          {NOTE_COLORS.map((c) => (
+            <button
+              key={c}
+              type="button"
+              role="radio"
+              aria-checked={c === color}
+              aria-label={t(`colors.${c}`)}
+              className="swatch"
+              style={{ background: NOTE_FILL[c] }}
+              onClick={() => setColor(c)}
+            />
+          ))}
+        </div>
+      </div>
+      <div className="editor-row buttons">
+        {props.canDelete && (
+          <button type="button" className="danger" onClick={props.onDelete}>
+            {t('editor.delete')}
+          </button>
+        )}
+        {props.moderation && note.offstage !== 'hidden' && (
+          <button type="button" onClick={props.moderation.hide}>
+            {t('facilitator.hideNote')}
+          </button>
+        )}
+        {props.moderation && note.offstage === 'hidden' && (
+          <button type="button" onClick={props.moderation.unhide}>
+            {t('facilitator.unhideNote')}
+          </button>
+        )}
+        {props.moderation?.removeAuthor && (
+          <button type="button" className="danger" onClick={props.moderation.removeAuthor}>
+            {t('facilitator.removeAuthor')}
+          </button>
+        )}
+        <span className="spacer" />
+        <button type="button" onClick={props.onClose}>
+          {t('editor.cancel')}
+        </button>
+        <button type="button" className="primary" data-testid="note-save" onClick={save}>
+          {t('editor.save')}
+        </button>
+      </div>
+    </div>
+  );
+}
