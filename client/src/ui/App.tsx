@@ -1,21 +1,24 @@
-import { useEffect, useState } from 'react';
-import { parseRoute, type Route } from '../routes.js';
+import { useMemo, useSyncExternalStore } from 'react';
+import { parseRoute } from '../routes.js';
 import { BoardPage } from './BoardPage.js';
 import { JoinPage } from './JoinPage.js';
 import { Landing } from './Landing.js';
 import { NotFound } from './NotFound.js';
 
-function current(): Route {
-  return parseRoute(location.pathname, location.hash);
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('popstate', onChange);
+  return () => window.removeEventListener('popstate', onChange);
 }
+// A snapshot, not a listener-only update: a navigation made before the listener is attached
+// (a child's effect runs before its parent's) is still seen.
+const location = () => `${window.location.pathname}${window.location.hash}`;
 
 export function App() {
-  const [route, setRoute] = useState<Route>(current);
-  useEffect(() => {
-    const update = () => setRoute(current());
-    window.addEventListener('popstate', update);
-    return () => window.removeEventListener('popstate', update);
-  }, []);
+  const here = useSyncExternalStore(subscribe, location);
+  const route = useMemo(() => {
+    const hash = here.indexOf('#');
+    return hash < 0 ? parseRoute(here, '') : parseRoute(here.slice(0, hash), here.slice(hash));
+  }, [here]);
   switch (route.name) {
     case 'landing':
       return <Landing />;
