@@ -3,6 +3,7 @@ import type { Joined } from './api.js';
 
 const sessionKey = (code: string) => `pajataulu:session:${code}`;
 const facilitatorKey = (code: string) => `pajataulu:facilitator:${code}`;
+const projectorKey = (code: string) => `pajataulu:projector:${code}`;
 
 function read(key: string): string | null {
   try {
@@ -38,6 +39,16 @@ export function savedFacilitatorKey(code: string): string | undefined {
 }
 export function saveFacilitatorKey(code: string, key: string): void {
   write(facilitatorKey(code), key);
+}
+/**
+ * The projector key: kept by the projector itself (so a reload works once the key has left the
+ * address bar) and by the browser that created the board (to show the projector link again).
+ */
+export function savedProjectorKey(code: string): string | undefined {
+  return read(projectorKey(code)) ?? undefined;
+}
+export function saveProjectorKey(code: string, key: string): void {
+  write(projectorKey(code), key);
 }
 /** Where the pending commands of one board and role are kept. */
 export function queueKey(code: string, role: string): string {

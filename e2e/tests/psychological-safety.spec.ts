@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import {
   addNote,
   createBoard,
@@ -21,7 +21,7 @@ test('private writing: three participants see only their own notes until the rev
   const code = await createBoard(f, 'Psykologinen turvallisuus');
   await f.getByTestId('toggle-private').click();
 
-  const people = [];
+  const people: Page[] = [];
   for (const [i, group] of (['g1', 'g2', 'g3'] as const).entries()) {
     const { page } = await newPage(browser, i === 0 ? PHONE : DESKTOP);
     errors.push(...watchErrors(page, `participant ${i + 1}`));

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import {
   applyCommand,
@@ -7,21 +7,29 @@ import {
   BOARD_SCHEMA_VERSION,
   type CommandAck,
   type CommandInput,
+  type ErrorCode,
   parseEnvelope,
 } from '@pajataulu/shared';
 import {
   BoardConnection,
+  RETRY_DELAY_MS,
   type ChannelEvents,
   type CommandChannel,
   type DocChannel,
 } from './connection.js';
 import type { PendingCommand, QueueStore } from './queue.js';
 
-/** A server stand-in: applies commands to its own doc and replicates to the client's doc on demand. */
+type Envelope = { id: string; command: CommandInput };
+
+/**
+ * A server stand-in: applies commands to its own doc (each id once, as the real one does) and
+ * replicates to a client's doc when the test says so.
+ */
 class FakeServer {
   readonly doc = new Y.Doc();
   readonly state = new PrivateState();
-  received: string[] = [];
+  /** Ids of the commands applied, in order. */
+  readonly applied: string[] = [];
   constructor() {
     initBoardDoc(this.doc, {
       title: 'T',
@@ -30,44 +38,41 @@ class FakeServer {
       schemaVersion: BOARD_SCHEMA_VERSION,
     });
   }
-  apply(env: { id: string; command: CommandInput }): CommandAck {
-    this.received.push(env.id);
+  private version() {
+    return { client: this.doc.clientID, clock: Y.getState(this.doc.store, this.doc.clientID) };
+  }
+  apply(env: Envelope): CommandAck {
+    if (this.applied.includes(env.id)) return { ok: true, applied: false, version: this.version() };
     const parsed = parseEnvelope(env);
     if (!parsed.ok) return { ok: false, error: parsed.error };
-    let r: ReturnType<typeof applyCommand> = { ok: true };
+    let result: ReturnType<typeof applyCommand> = { ok: true };
     this.doc.transact(() => {
-      r = applyCommand(this.doc, parsed.envelope.command, {
+      result = applyCommand(this.doc, parsed.envelope.command, {
         now: 1_000,
         actor: { role: 'facilitator' },
         view: this.state,
         emit: (e) => this.state.apply(e),
       });
-      this.doc.getMap('meta').set('rev', this.received.length);
+      this.doc.getMap('meta').set('rev', this.applied.length + 1);
     });
-    const res = r as ReturnType<typeof applyCommand>;
-    if (!res.ok) return { ok: false, error: res.error };
-    return {
-      ok: true,
-      applied: true,
-      version: { client: this.doc.clientID, clock: Y.getState(this.doc.store, this.doc.clientID) },
-    };
+    const r = result as ReturnType<typeof applyCommand>;
+    if (!r.ok) return { ok: false, error: r.error };
+    this.applied.push(env.id);
+    return { ok: true, applied: true, version: this.version() };
   }
   replicateTo(doc: Y.Doc): void {
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(doc)));
   }
 }
 
+/** A command channel whose answers the test hands out one by one. */
 class FakeChannel implements CommandChannel {
   status: ((s: { connected: boolean }) => void) | undefined;
   handlers = new Map<string, (...a: never[]) => void>();
-  /** Answers of commands sent, held until the test lets them through. */
-  held: {
-    env: { id: string; command: CommandInput };
-    resolve: (a: CommandAck) => void;
-    reject: (e: Error) => void;
-  }[] = [];
-  send(env: { id: string; command: CommandInput }): Promise<CommandAck> {
-    return new Promise((resolve, reject) => this.held.push({ env, resolve, reject }));
+  /** Every command sent, with the means to answer it. */
+  sent: { env: Envelope; resolve: (a: CommandAck) => void; reject: (e: Error) => void }[] = [];
+  send(env: Envelope): Promise<CommandAck> {
+    return new Promise((resolve, reject) => this.sent.push({ env, resolve, reject }));
   }
   on<K extends keyof ChannelEvents>(event: K, handler: ChannelEvents[K]): void {
     this.handlers.set(event, handler as (...a: never[]) => void);
@@ -77,6 +82,15 @@ class FakeChannel implements CommandChannel {
   }
   pointer(): void {}
   close(): void {}
+  connect(connected = true): void {
+    this.status!({ connected });
+  }
+  last(): FakeChannel['sent'][number] {
+    return this.sent.at(-1)!;
+  }
+  types(): string[] {
+    return this.sent.map((s) => s.env.command.type);
+  }
 }
 
 const docChannel: DocChannel = {
@@ -97,84 +111,221 @@ function memoryStore(): QueueStore & { items: PendingCommand[] } {
 function setup(store = memoryStore()) {
   const server = new FakeServer();
   const channel = new FakeChannel();
-  const conn = new BoardConnection({ store, schedule: (fn) => (fn(), 0) });
+  const conn = new BoardConnection({ store, schedule: (fn) => fn() });
   conn.attach(channel, docChannel);
   server.replicateTo(conn.doc);
-  return { server, channel, conn, store };
+  /** The server answers the last command sent; the answer reaches the client a tick later. */
+  const answer = async (ack?: CommandAck) => {
+    const s = channel.last();
+    s.resolve(ack ?? server.apply(s.env));
+    await Promise.resolve();
+  };
+  return { server, channel, conn, store, answer };
 }
 
 const id = (n: number) => `n${String(n).padStart(19, '0')}`;
+const refusal = (code: ErrorCode): CommandAck => ({ ok: false, error: { code, message: code } });
 
-describe('BoardConnection', () => {
-  it('queues commands while offline and sends them, same ids, in order when online', () => {
-    const { channel, conn } = setup();
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('BoardConnection: the queue', () => {
+  it('keeps commands made offline, shows them at once, and sends them in order when online', async () => {
+    const { channel, conn, answer } = setup();
     conn.run({ type: 'note.add', id: id(1), x: 0, y: 0, text: 'a' });
-    conn.run({ type: 'note.move', id: id(1), x: 5, y: 5 });
-    expect(channel.held).toHaveLength(0);
+    conn.run({ type: 'note.add', id: id(2), x: 200, y: 0, text: 'b' });
+    expect(channel.sent).toHaveLength(0);
     expect(conn.getState().queued).toBe(2);
-    // The draft shows at once, where it was put.
-    expect(conn.getState().board.notes).toMatchObject([{ id: id(1), x: 5, y: 5, pending: true }]);
-    channel.status!({ connected: true });
-    expect(channel.held.map((h) => h.env.command.type)).toEqual(['note.add', 'note.move']);
+    expect(conn.getState().board.notes.map((n) => [n.text, n.pending])).toEqual([
+      ['a', true],
+      ['b', true],
+    ]);
+    channel.connect();
+    // One at a time: the second goes once the first is answered.
+    expect(channel.types()).toEqual(['note.add']);
+    await answer();
+    expect(channel.sent.map((s) => (s.env.command as { id: string }).id)).toEqual([id(1), id(2)]);
+    await answer();
+    expect(conn.getState().queued).toBe(0);
   });
 
-  it('resends unacknowledged commands with the same ids after a reconnect', async () => {
+  it('sends a note written offline and then edited and moved as one command', () => {
     const { channel, conn } = setup();
-    channel.status!({ connected: true });
-    conn.run({ type: 'note.add', id: id(2), x: 0, y: 0, text: 'b' });
-    const first = channel.held[0]!.env.id;
-    channel.status!({ connected: false });
-    channel.held[0]!.reject(new Error('disconnected'));
-    await Promise.resolve();
-    channel.status!({ connected: true });
-    expect(channel.held.at(-1)!.env.id).toBe(first);
+    conn.run({ type: 'note.add', id: id(1), x: 0, y: 0, text: '' });
+    conn.run({ type: 'note.update', id: id(1), text: 'written offline', color: 'blue' });
+    conn.run({ type: 'note.move', id: id(1), x: 40, y: 50 });
+    expect(conn.getState().queued).toBe(1);
+    channel.connect();
+    expect(channel.sent.map((s) => s.env.command)).toEqual([
+      { type: 'note.add', id: id(1), x: 40, y: 50, text: 'written offline', color: 'blue' },
+    ]);
   });
 
-  it('keeps the draft until the replica has the acknowledged version, then shows the real note', async () => {
+  it('sends nothing for a note deleted before it ever reached the server', () => {
+    const { channel, conn } = setup();
+    conn.run({ type: 'note.add', id: id(1), x: 0, y: 0, text: '' });
+    expect(conn.run({ type: 'note.delete', id: id(1) })).toBeUndefined();
+    expect(conn.getState().queued).toBe(0);
+    expect(conn.getState().board.notes).toEqual([]);
+    channel.connect();
+    expect(channel.sent).toEqual([]);
+  });
+
+  it('never folds a command into one already on its way', async () => {
+    const { channel, conn, answer } = setup();
+    channel.connect();
+    conn.run({ type: 'note.add', id: id(1), x: 0, y: 0, text: '' });
+    conn.run({ type: 'note.update', id: id(1), text: 'later' });
+    expect(conn.getState().queued).toBe(2);
+    await answer();
+    expect(channel.last().env.command).toEqual({ type: 'note.update', id: id(1), text: 'later' });
+  });
+
+  it('resends an unanswered command with the same id after a reconnect, and the server applies it once', async () => {
     const { server, channel, conn } = setup();
-    channel.status!({ connected: true });
-    conn.run({ type: 'note.add', id: id(3), x: 10, y: 10, text: 'c' });
-    const h = channel.held[0]!;
-    h.resolve(server.apply(h.env));
+    channel.connect();
+    conn.run({ type: 'note.add', id: id(2), x: 0, y: 0, text: 'b' });
+    const first = channel.last();
+    // The server applied it, but the answer was lost with the connection.
+    server.apply(first.env);
+    channel.connect(false);
+    first.reject(new Error('disconnected'));
     await Promise.resolve();
+    expect(conn.getState().status).toBe('offline');
+    expect(conn.getState().queued).toBe(1);
+    channel.connect();
+    expect(channel.sent).toHaveLength(2);
+    expect(channel.last().env.id).toBe(first.env.id);
+    channel.last().resolve(server.apply(channel.last().env));
+    await Promise.resolve();
+    expect(server.applied).toEqual([first.env.id]);
+    expect(conn.getState().queued).toBe(0);
+  });
+
+  it('takes a late answer to an earlier attempt as the answer, and does not send twice after it', async () => {
+    const { server, channel, conn } = setup();
+    channel.connect();
+    conn.run({ type: 'note.add', id: id(1), x: 0, y: 0, text: 'a' });
+    conn.run({ type: 'note.add', id: id(2), x: 0, y: 0, text: 'b' });
+    const first = channel.last();
+    channel.connect(false);
+    channel.connect();
+    const second = channel.last();
+    expect(second.env.id).toBe(first.env.id);
+    first.resolve(server.apply(first.env));
+    await Promise.resolve();
+    // The resend is still on its way: nothing else goes until it is answered.
+    expect(channel.sent).toHaveLength(2);
+    second.resolve(server.apply(second.env));
+    await Promise.resolve();
+    expect(channel.types()).toEqual(['note.add', 'note.add', 'note.add']);
+    expect((channel.last().env.command as { id: string }).id).toBe(id(2));
+  });
+
+  it('a reload finds what was queued offline, and it is still the user’s own', () => {
+    const store = memoryStore();
+    const { conn } = setup(store);
+    conn.run({ type: 'note.add', id: id(6), x: 0, y: 0, text: 'offline' });
+    conn.close();
+    const { conn: again, channel } = setup(store);
+    expect(again.getState().queued).toBe(1);
+    expect(again.getState().own.has(id(6))).toBe(true);
+    expect(again.getState().board.notes).toMatchObject([{ id: id(6), text: 'offline' }]);
+    channel.connect();
+    expect(channel.last().env.command).toMatchObject({ type: 'note.add', text: 'offline' });
+  });
+});
+
+describe('BoardConnection: refusals', () => {
+  it('drops a refused command, reports its code, and stops showing it', async () => {
+    const { channel, conn, answer } = setup();
+    channel.connect();
+    conn.run({ type: 'note.add', id: id(4), x: 0, y: 0, text: 'd' });
+    await answer(refusal('locked'));
+    expect(conn.getState().board.notes).toHaveLength(0);
+    expect(conn.getState().queued).toBe(0);
+    expect(conn.getState().lastError?.code).toBe('locked');
+    expect(conn.getState().own.has(id(4))).toBe(false);
+  });
+
+  it('drops what was queued for a note the server refused, and carries on with the rest', async () => {
+    const { channel, conn, answer } = setup();
+    conn.run({ type: 'note.add', id: id(1), x: 0, y: 0, text: 'a' });
+    conn.run({ type: 'note.add', id: id(2), x: 0, y: 0, text: 'b' });
+    conn.run({ type: 'note.update', id: id(1), text: 'a2' });
+    channel.connect();
+    await answer(refusal('limit_reached'));
+    expect(conn.getState().queued).toBe(1);
+    expect(channel.last().env.command).toMatchObject({ type: 'note.add', id: id(2) });
+    await answer();
+    expect(channel.types()).toEqual(['note.add', 'note.add']);
+    expect(conn.getState().lastError?.code).toBe('limit_reached');
+  });
+
+  it('retries a command refused as rate limited before anything queued after it', async () => {
+    vi.useFakeTimers();
+    const { channel, conn, answer } = setup();
+    channel.connect();
+    conn.run({ type: 'note.add', id: id(5), x: 0, y: 0, text: '' });
+    conn.run({ type: 'note.update', id: id(5), text: 'e' });
+    await answer(refusal('rate_limited'));
+    expect(conn.getState().queued).toBe(2);
+    expect(conn.getState().lastError).toBeUndefined();
+    expect(channel.sent).toHaveLength(1);
+    vi.advanceTimersByTime(RETRY_DELAY_MS);
+    expect(channel.types()).toEqual(['note.add', 'note.add']);
+    await answer();
+    expect(channel.types()).toEqual(['note.add', 'note.add', 'note.update']);
+  });
+});
+
+describe('BoardConnection: the optimistic overlay', () => {
+  it('keeps a new note’s draft until the replica has the acknowledged version', async () => {
+    const { server, channel, conn, answer } = setup();
+    channel.connect();
+    conn.run({ type: 'note.add', id: id(3), x: 10, y: 10, text: 'c' });
+    await answer();
     expect(conn.getState().queued).toBe(0);
     expect(conn.getState().board.notes[0]).toMatchObject({ id: id(3), pending: true });
     server.replicateTo(conn.doc);
     expect(conn.getState().board.notes[0]).toMatchObject({ id: id(3), pending: false, text: 'c' });
   });
 
-  it('drops a refused command, reports its code, and stops showing it', async () => {
-    const { channel, conn } = setup();
-    channel.status!({ connected: true });
-    conn.run({ type: 'note.add', id: id(4), x: 0, y: 0, text: 'd' });
-    channel.held[0]!.resolve({
-      ok: false,
-      error: { code: 'locked', message: 'the board is locked' },
-    });
-    await Promise.resolve();
-    expect(conn.getState().board.notes).toHaveLength(0);
-    expect(conn.getState().lastError?.code).toBe('locked');
-    expect(conn.getState().own.has(id(4))).toBe(false);
+  it('keeps a moved note where it was dropped until the replica has the move', async () => {
+    const { server, channel, conn, answer } = setup();
+    channel.connect();
+    conn.run({ type: 'note.add', id: id(7), x: 0, y: 0, text: 'm' });
+    await answer();
+    server.replicateTo(conn.doc);
+    conn.run({ type: 'note.move', id: id(7), x: 300, y: 120 });
+    await answer();
+    // Acknowledged but not replicated yet: no snapping back to (0, 0).
+    expect(conn.getState().board.notes[0]).toMatchObject({ x: 300, y: 120, pending: true });
+    server.replicateTo(conn.doc);
+    expect(conn.getState().board.notes[0]).toMatchObject({ x: 300, y: 120, pending: false });
   });
 
-  it('keeps a command refused as unavailable, to retry it', async () => {
-    const { channel, conn } = setup();
-    channel.status!({ connected: true });
-    conn.run({ type: 'note.add', id: id(5), x: 0, y: 0, text: 'e' });
-    channel.held[0]!.resolve({ ok: false, error: { code: 'unavailable', message: 'retry' } });
-    await Promise.resolve();
-    expect(conn.getState().queued).toBe(1);
-    expect(conn.getState().lastError).toBeUndefined();
+  it('shows edited text at once and keeps it through the acknowledgement', async () => {
+    const { server, channel, conn, answer } = setup();
+    channel.connect();
+    conn.run({ type: 'note.add', id: id(8), x: 0, y: 0, text: '' });
+    await answer();
+    server.replicateTo(conn.doc);
+    conn.run({ type: 'note.update', id: id(8), text: 'edited' });
+    expect(conn.getState().board.notes[0]?.text).toBe('edited');
+    await answer();
+    expect(conn.getState().board.notes[0]?.text).toBe('edited');
+    server.replicateTo(conn.doc);
+    expect(conn.getState().board.notes[0]).toMatchObject({ text: 'edited', pending: false });
   });
 
-  it('a reload finds what was queued offline', () => {
-    const store = memoryStore();
-    const { conn } = setup(store);
-    conn.run({ type: 'note.add', id: id(6), x: 0, y: 0, text: 'offline' });
-    const { conn: again, channel } = setup(store);
-    expect(again.getState().queued).toBe(1);
-    expect(again.getState().own.has(id(6))).toBe(true);
-    channel.status!({ connected: true });
-    expect(channel.held[0]!.env.command).toMatchObject({ type: 'note.add', text: 'offline' });
+  it('never writes to the replica', () => {
+    const { channel, conn } = setup();
+    const before = Y.encodeStateVector(conn.doc);
+    channel.connect();
+    conn.run({ type: 'note.add', id: id(9), x: 0, y: 0, text: 'x' });
+    conn.run({ type: 'note.move', id: id(9), x: 5, y: 5 });
+    expect(Y.encodeStateVector(conn.doc)).toEqual(before);
   });
 });

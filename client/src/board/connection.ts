@@ -32,9 +32,16 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.RateLimited,
   ErrorCode.Internal,
 ]);
-/** Wait before retrying a command refused with a retryable error. */
+/** Wait before the first retry of a command that got no answer or a retryable refusal. */
 export const RETRY_DELAY_MS = 2_000;
+/** The longest wait between retries (the wait doubles with each retry of the same command). */
+export const MAX_RETRY_DELAY_MS = 16_000;
 
+/**
+ * `connecting` until the first connection; `online` and `offline` after it; `refused` when the
+ * server will not let us in (see {@link ConnectionState.refusal}); `removed` when a facilitator
+ * removed this participant.
+ */
 export type ConnectionStatus = 'connecting' | 'online' | 'offline' | 'refused' | 'removed';
 
 /** Server events the engine listens to. */
@@ -51,6 +58,7 @@ export interface ChannelEvents {
 
 /** The command channel (socket.io in the app). */
 export interface CommandChannel {
+  /** Sends one command; rejects when no answer comes within `timeoutMs` or the connection drops. */
   send(envelope: { id: string; command: CommandInput }, timeoutMs: number): Promise<CommandAck>;
   on<K extends keyof ChannelEvents>(event: K, handler: ChannelEvents[K]): void;
   onStatus(handler: (s: { connected: boolean; refusal?: ErrorCode }) => void): void;
@@ -67,10 +75,12 @@ export interface DocChannel {
   close(): void;
 }
 
+/** Everything the UI reads from the engine; replaced whole on every change. */
 export interface ConnectionState {
   status: ConnectionStatus;
   /** Why the server refused us, when status is `refused`. */
   refusal: ErrorCode | undefined;
+  /** Whether the replica has caught up with the server at least once since it (re)connected. */
   synced: boolean;
   session: SessionInfo | undefined;
   presence: PresenceInfo;
@@ -102,12 +112,36 @@ const SETTLE_GRACE_MS = 5_000;
 
 const EMPTY_PRESENCE: PresenceInfo = { participants: 0, facilitators: 0, projectors: 0 };
 
+/** The replica's state vector: each writer's clock, as far as this replica has it. */
+function replicaVersions(doc: Y.Doc): Map<number, number> {
+  return Y.decodeStateVector(Y.encodeStateVector(doc));
+}
+
+/** Options of {@link BoardConnection}; every one has a default for the browser. */
+export interface BoardConnectionOptions {
+  doc?: Y.Doc;
+  /** Where the queue survives reloads. */
+  store?: QueueStore;
+  /** Runs a function before the next paint (requestAnimationFrame in the browser). */
+  schedule?: (fn: () => void) => unknown;
+}
+
+/** The engine of one board for one user. See the module comment. */
 export class BoardConnection {
+  /** The replica. Only the server writes to the board; nothing in the client may change it. */
   readonly doc: Y.Doc;
   private state: ConnectionState;
   private readonly listeners = new Set<() => void>();
   private readonly queue: CommandQueue;
-  private readonly inFlight = new Set<string>();
+  /**
+   * The command on its way, if any. Commands go one at a time, oldest first, so a note's text is
+   * never sent before the note itself, even when the note had to be retried.
+   */
+  private sending: { id: string; attempt: number } | undefined;
+  private attempts = 0;
+  /** Retries of the command at the head of the queue so far. */
+  private retries = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private awaiting: Awaiting[] = [];
   private offstage = new Map<string, OffstageNote>();
   private board: BoardState;
@@ -116,11 +150,9 @@ export class BoardConnection {
   private connected = false;
   private command: CommandChannel | undefined;
   private docChannel: DocChannel | undefined;
-  private readonly schedule: (fn: () => void) => number;
+  private readonly schedule: (fn: () => void) => unknown;
 
-  constructor(
-    opts: { doc?: Y.Doc; store?: QueueStore; schedule?: (fn: () => void) => number } = {},
-  ) {
+  constructor(opts: BoardConnectionOptions = {}) {
     this.doc = opts.doc ?? new Y.Doc();
     this.queue = new CommandQueue(opts.store ?? MEMORY_STORE);
     this.schedule = opts.schedule ?? ((fn) => requestAnimationFrame(fn));
@@ -136,10 +168,9 @@ export class BoardConnection {
         [],
         this.queue.pending.map((p) => p.command),
       ),
+      // Notes written offline before a reload are still this user's.
       own: new Set(
-        this.queue.pending
-          .filter((p) => p.command.type === 'note.add')
-          .map((p) => (p.command as { id: string }).id),
+        this.queue.pending.flatMap((p) => (p.command.type === 'note.add' ? [p.command.id] : [])),
       ),
       queued: this.queue.pending.length,
       myVotes: {},
@@ -164,20 +195,26 @@ export class BoardConnection {
       }
       if (this.state.status === 'removed' || this.state.status === 'refused') return;
       this.set({ status: connected ? 'online' : 'offline' });
-      if (connected) this.flush();
-      else this.inFlight.clear();
+      if (connected) {
+        // A fresh connection is worth trying at once, whatever the last wait was.
+        clearTimeout(this.retryTimer);
+        this.retryTimer = undefined;
+        this.retries = 0;
+        this.flush();
+      } else this.sending = undefined;
     });
     command.on('session', (s) => {
       const own = new Set(this.state.own);
       for (const id of s.ownNotes) own.add(id);
       this.offstage = new Map(s.offstage.map((n) => [n.id, n]));
-      this.set({
+      this.state = {
+        ...this.state,
         session: s,
         own,
         myVotes: s.votes,
         station: s.station,
         clockOffset: s.serverTime - Date.now(),
-      });
+      };
       this.refresh();
     });
     command.on('presence', (presence) => this.set({ presence }));
@@ -198,7 +235,7 @@ export class BoardConnection {
     );
     command.on('station', (station) => this.set({ station }));
     docChannel.onSynced((synced) => {
-      this.set({ synced });
+      this.state = { ...this.state, synced };
       this.refresh();
     });
     docChannel.onRefused(() => {
@@ -207,28 +244,31 @@ export class BoardConnection {
     });
   }
 
+  /** Calls `listener` after every change of {@link getState}; returns the unsubscribe function. */
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   };
 
+  /** The current state; the same object until something changes (for `useSyncExternalStore`). */
   getState = (): ConnectionState => this.state;
 
   /**
-   * Queues a command and sends it when online. Resolves with the acknowledgement, or with the
-   * refusal; a command still queued when the page closes is sent after the next load.
+   * Queues a command and sends it when online; a command still queued when the page closes is
+   * sent after the next load. Returns the id it is sent under, or undefined when it cancelled a
+   * command not sent yet (deleting a note that never reached the server).
    */
-  run(command: CommandInput): string {
+  run(command: CommandInput): string | undefined {
     const item: PendingCommand = { id: randomId(20), command, at: Date.now() };
-    this.queue.add(item);
+    const id = this.queue.add(item, this.sending?.id);
     if (command.type === 'note.add') {
       const own = new Set(this.state.own);
       own.add(command.id);
-      this.set({ own });
+      this.state = { ...this.state, own };
     }
     this.refresh();
     this.flush();
-    return item.id;
+    return id;
   }
 
   /** Sends the facilitator's pointer (volatile; never queued). */
@@ -241,38 +281,60 @@ export class BoardConnection {
     return Date.now() + this.state.clockOffset;
   }
 
+  /** Closes both channels. The queue stays in its store for the next load. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.retryTimer);
     this.command?.close();
     this.docChannel?.close();
     this.doc.destroy();
     this.listeners.clear();
   }
 
-  /** Sends every queued command that is not already on its way, oldest first. */
+  /** Sends the oldest queued command, unless one is on its way already. */
   private flush(): void {
-    if (!this.connected || !this.command) return;
-    for (const item of this.queue.pending) {
-      if (this.inFlight.has(item.id)) continue;
-      this.inFlight.add(item.id);
-      const channel = this.command;
-      channel.send({ id: item.id, command: item.command }, ACK_TIMEOUT_MS).then(
-        (ack) => this.settle(item, ack),
-        () => {
-          // No answer (timeout or a dropped connection): send again when connected.
-          this.inFlight.delete(item.id);
-          if (this.connected) setTimeout(() => this.flush(), RETRY_DELAY_MS);
-        },
-      );
-    }
+    if (this.closed || !this.connected || !this.command || this.sending) return;
+    if (this.retryTimer !== undefined) return;
+    const item = this.queue.head;
+    if (!item) return;
+    const attempt = ++this.attempts;
+    this.sending = { id: item.id, attempt };
+    this.command.send({ id: item.id, command: item.command }, ACK_TIMEOUT_MS).then(
+      (ack) => this.settle(item, attempt, ack),
+      () => {
+        // No answer (a timeout or a dropped connection): the same id goes again later, and the
+        // server applies an id at most once.
+        if (this.sending?.attempt !== attempt) return;
+        this.sending = undefined;
+        this.retryLater();
+      },
+    );
   }
 
-  private settle(item: PendingCommand, ack: CommandAck): void {
-    this.inFlight.delete(item.id);
-    if (!ack.ok && RETRYABLE.has(ack.error.code)) {
-      setTimeout(() => this.flush(), RETRY_DELAY_MS);
+  private retryLater(): void {
+    if (this.closed || this.retryTimer !== undefined) return;
+    const wait = Math.min(MAX_RETRY_DELAY_MS, RETRY_DELAY_MS * 2 ** this.retries);
+    this.retries++;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flush();
+    }, wait);
+  }
+
+  private settle(item: PendingCommand, attempt: number, ack: CommandAck): void {
+    if (this.closed) return;
+    const current = this.sending?.attempt === attempt;
+    if (current) this.sending = undefined;
+    // The answer to an earlier attempt still counts; one for a command already settled does not.
+    if (!this.queue.has(item.id)) {
+      if (current) this.flush();
       return;
     }
+    if (!ack.ok && RETRYABLE.has(ack.error.code)) {
+      if (current) this.retryLater();
+      return;
+    }
+    this.retries = 0;
     this.queue.remove(item.id);
     if (ack.ok) {
       this.awaiting.push({
@@ -283,17 +345,16 @@ export class BoardConnection {
       });
     } else {
       if (item.command.type === 'note.add') {
+        // What was queued for a note the server refused would only be refused too.
+        this.queue.removeForNote(item.command.id);
         const own = new Set(this.state.own);
         own.delete(item.command.id);
         this.state = { ...this.state, own };
       }
-      this.set({ lastError: { code: ack.error.code, at: Date.now() } });
+      this.state = { ...this.state, lastError: { code: ack.error.code, at: Date.now() } };
     }
     this.refresh();
-  }
-
-  private isVisible(v: DocVersion): boolean {
-    return Y.getState(this.doc.store, v.client) >= v.clock;
+    this.flush();
   }
 
   private requestRefresh(): void {
@@ -309,8 +370,9 @@ export class BoardConnection {
   private refresh(): void {
     this.board = readBoard(this.doc);
     const now = Date.now();
+    const have = this.awaiting.length > 0 ? replicaVersions(this.doc) : undefined;
     this.awaiting = this.awaiting.filter((a) => {
-      if (!this.isVisible(a.version)) return true;
+      if ((have?.get(a.version.client) ?? 0) < a.version.clock) return true;
       // A private note arrives on its own channel; keep the draft until it has (briefly at most).
       if (a.command.type === 'note.add') {
         const id = a.command.id;

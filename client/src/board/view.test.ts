@@ -1,5 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { contentBounds, fit, toScreen, toWorld, zoomAt } from './view.js';
+import { contentBounds, fit, freeSpot, toScreen, toWorld, zoomAt } from './view.js';
+
+describe('free spots for new notes', () => {
+  it('takes the centre when it is free, and the nearest free cell when not', () => {
+    expect(freeSpot([], { x: 80, y: 80 })).toEqual({ x: 0, y: 0 });
+    const taken = [{ x: 0, y: 0 }];
+    const p = freeSpot(taken, { x: 80, y: 80 });
+    expect(Math.max(Math.abs(p.x), Math.abs(p.y))).toBe(176);
+    const many = Array.from(
+      { length: 9 },
+      (_, i) =>
+        freeSpot([], { x: 0, y: 0 }) && {
+          x: ((i % 3) - 1) * 176 - 80,
+          y: (Math.floor(i / 3) - 1) * 176 - 80,
+        },
+    );
+    const q = freeSpot(many, { x: 0, y: 0 });
+    expect(many.some((n) => Math.abs(n.x - q.x) < 160 && Math.abs(n.y - q.y) < 160)).toBe(false);
+  });
+});
 
 describe('the viewport', () => {
   it('zooming keeps the point under the pointer in place', () => {

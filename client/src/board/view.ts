@@ -91,6 +91,36 @@ export function visibleWorld(view: View, width: number, height: number): Rect {
   return { x: a.x, y: a.y, w: width / view.scale, h: height / view.scale };
 }
 
+/**
+ * A free place for a new note near `center`: the nearest cell, on rings of a grid around it, that
+ * overlaps no existing note. Keeps notes added at the same time from piling up.
+ */
+export function freeSpot(
+  notes: readonly { x: number; y: number }[],
+  center: { x: number; y: number },
+): { x: number; y: number } {
+  const step = NOTE_SIZE + 16;
+  const origin = {
+    x: Math.round(center.x - NOTE_SIZE / 2),
+    y: Math.round(center.y - NOTE_SIZE / 2),
+  };
+  const free = (p: { x: number; y: number }) =>
+    !notes.some((n) => Math.abs(n.x - p.x) < NOTE_SIZE && Math.abs(n.y - p.y) < NOTE_SIZE);
+  for (let ring = 0; ring <= FREE_SPOT_RINGS; ring++) {
+    for (let dy = -ring; dy <= ring; dy++) {
+      for (let dx = -ring; dx <= ring; dx++) {
+        if (Math.max(Math.abs(dx), Math.abs(dy)) !== ring) continue;
+        const p = { x: origin.x + dx * step, y: origin.y + dy * step };
+        if (free(p)) return p;
+      }
+    }
+  }
+  return origin;
+}
+
+/** How far from the centre a free place is looked for, in grid rings. */
+export const FREE_SPOT_RINGS = 8;
+
 export function intersects(a: Rect, b: Rect): boolean {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }

@@ -2,12 +2,14 @@
  * A board, for a participant, a facilitator or a projector: the canvas, the top bar with the code,
  * presence and connection status, and the tools the role may use.
  */
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   canEver,
   formatJoinCode,
   newSecret,
+  MAX_ZOOM,
+  MIN_ZOOM,
   NOTE_SIZE,
   randomId,
   type ErrorCode,
@@ -21,25 +23,34 @@ import { ProviderChannel, SocketChannel, type Credentials } from '../board/trans
 import {
   contentBounds,
   fit,
+  freeSpot,
   toScreen,
   toWorld,
   zoomAt,
   ZOOM_STEP,
   type View,
 } from '../board/view.js';
+import { currentLanguage } from '../i18n/index.js';
 import { navigate } from '../routes.js';
 import {
   queueKey,
   savedFacilitatorKey,
   savedSession,
   saveFacilitatorKey,
+  savedProjectorKey,
+  saveProjectorKey,
   saveSession,
 } from '../saved.js';
 import { Canvas } from './Canvas.js';
+import { GROUP_FILL } from './colors.js';
 import { FacilitatorPanel } from './FacilitatorPanel.js';
 import { LanguageSwitcher } from './LanguageSwitcher.js';
 import { NoteEditor } from './NoteEditor.js';
+import { NoteActions } from './NoteActions.js';
+import { ProjectorCorner } from './ProjectorCorner.js';
 import { PromptEditor } from './PromptEditor.js';
+import { TimerDisplay } from './Timer.js';
+import { WorkshopControls } from './WorkshopControls.js';
 
 /** Below this width the editor docks to the top and panels cover the board. */
 const COMPACT_WIDTH = 640;
@@ -49,6 +60,10 @@ const READABLE_SCALE = 0.8;
 const PROMPT_GAP = 80;
 const NEW_PROMPT_W = 600;
 const NEW_PROMPT_H = 500;
+/** Width of the screen a follow-me zoom is expressed for. */
+const FOLLOW_REFERENCE_WIDTH = 1000;
+/** Notes highlighted as the top of a voting round. */
+const TOP_NOTES = 3;
 /** How long a refusal stays on screen. */
 const TOAST_MS = 4_000;
 
@@ -83,7 +98,12 @@ export function BoardPage({
 }) {
   const { t } = useTranslation();
   // What can be known without asking the server: a saved session, or the key in the address.
-  const key = role === 'facilitator' ? (urlKey ?? savedFacilitatorKey(code)) : urlKey;
+  const key =
+    role === 'facilitator'
+      ? (urlKey ?? savedFacilitatorKey(code))
+      : role === 'projector'
+        ? (urlKey ?? savedProjectorKey(code))
+        : undefined;
   const session = role === 'participant' ? savedSession(code) : undefined;
   const [resolved, setResolved] = useState<Resolved | undefined>(() =>
     session ? { boardId: session.boardId, creds: { token: session.token } } : undefined,
@@ -99,6 +119,13 @@ export function BoardPage({
     }
     if (!key) return;
     if (role === 'facilitator') saveFacilitatorKey(code, key);
+    else saveProjectorKey(code, key);
+    // The address bar is on screen whenever a board is shared to a meeting: once the key is kept
+    // in this browser, it leaves the address. Where storage is off, it stays, or a reload fails.
+    const kept = role === 'facilitator' ? savedFacilitatorKey(code) : savedProjectorKey(code);
+    if (kept === key && location.hash) {
+      history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+    }
     boardInfo(code).then(
       (info) =>
         setResolved({
@@ -163,19 +190,48 @@ function LiveBoard({
   const compact = width > 0 && width < COMPACT_WIDTH;
   // Until the user pans or zooms, the view fits the content (and always does on a projector).
   const [userView, setView] = useState<View | null>(null);
-  const [editing, setEditing] = useState<{ kind: 'note' | 'prompt'; id: string } | null>(null);
-  const [panel, setPanel] = useState(role === 'facilitator' && !compact);
+  const [editing, setEditing] = useState<{
+    kind: 'note' | 'prompt' | 'actions';
+    id: string;
+  } | null>(null);
+  // Open beside the board on wide screens; on a phone it would cover the board.
+  const [panel, setPanel] = useState(
+    () => role === 'facilitator' && window.innerWidth >= COMPACT_WIDTH,
+  );
+  /** A note just added from this screen: cancelling its editor while it is empty removes it. */
+  const [freshNote, setFreshNote] = useState<string>();
 
   const board = state.board;
+  const serverNow = useCallback(() => conn.now(), [conn]);
   const facilitator = role === 'facilitator';
   const projector = role === 'projector';
+  // A projector in a dim room: `?theme=dark` in its link.
+  const dark = projector && new URLSearchParams(location.search).get('theme') === 'dark';
 
   const autoView = useMemo(
     () => fit(contentBounds(board.prompts, board.notes), width, height),
     [board.prompts, board.notes, width, height],
   );
-  const view = (!projector && userView) || autoView;
-  const doFit = () => setView(null);
+  // Follow-me: while the facilitator asks, everyone looks where they do, until they move away.
+  const follow = board.meta.follow;
+  const [awayFromSeq, setAwayFromSeq] = useState<number | null>(null);
+  const following = !facilitator && follow.mode !== 'off' && awayFromSeq !== follow.seq;
+  const followView = useMemo((): View | null => {
+    if (!following || width === 0) return null;
+    if (follow.mode === 'prompt') {
+      const p = board.prompts.find((x) => x.id === follow.promptId);
+      return p ? fit(p, width, height, 24, 2) : null;
+    }
+    // The facilitator's scale is sent for a 1000-pixel-wide screen; a phone gets the same area.
+    const scale = (follow.zoom * width) / FOLLOW_REFERENCE_WIDTH;
+    return { scale, x: width / 2 - follow.x * scale, y: height / 2 - follow.y * scale };
+  }, [following, follow, board.prompts, width, height]);
+  const view = projector ? (followView ?? autoView) : (followView ?? userView ?? autoView);
+  const onView = (v: View | null) => {
+    if (following) setAwayFromSeq(follow.seq);
+    setView(v);
+  };
+  const doFit = () => onView(null);
 
   // A refusal shows until it is TOAST_MS old.
   const [dismissedAt, setDismissedAt] = useState(0);
@@ -187,6 +243,33 @@ function LiveBoard({
   }, [lastError]);
   const toast = lastError && lastError.at > dismissedAt ? t(`errors.${lastError.code}`) : undefined;
 
+  const canEdit = (n: ViewNote) =>
+    facilitator || (role === 'participant' && state.own.has(n.id) && !board.meta.locked);
+  const [filterGroup, setFilterGroup] = useState<string>();
+  const [colorByGroup, setColorByGroup] = useState(false);
+  const groupFill = useMemo(
+    () => new Map(board.meta.groups.map((g, i) => [g.id, GROUP_FILL[i % GROUP_FILL.length]!])),
+    [board.meta.groups],
+  );
+  // Only groups that reached K have tags on notes; only they can be shown or coloured.
+  const taggedGroups = board.meta.groups.filter((g) => board.meta.groupCounts[g.id] !== undefined);
+  // Voting: the open round, or the latest closed one whose results are shown.
+  const openRound = [...board.rounds].reverse().find((r) => r.state === 'open');
+  const lastRound = openRound ?? board.rounds.at(-1);
+  const shownRound =
+    lastRound && (lastRound.state === 'closed' || lastRound.showTotals) ? lastRound : undefined;
+  const myDots = openRound ? (state.myVotes[openRound.id] ?? {}) : {};
+  const dotsLeft = openRound
+    ? openRound.dots - Object.values(myDots).reduce((a, b) => a + b, 0)
+    : 0;
+  const topNotes = useMemo(() => {
+    if (!shownRound || shownRound.state !== 'closed') return new Set<string>();
+    const ranked = board.notes
+      .filter((n) => (n.votes[shownRound.id] ?? 0) > 0)
+      .sort((a, b) => (b.votes[shownRound.id] ?? 0) - (a.votes[shownRound.id] ?? 0));
+    return new Set(ranked.slice(0, TOP_NOTES).map((n) => n.id));
+  }, [board.notes, shownRound]);
+
   // Read-only window into the replica, for end-to-end tests and debugging. It cannot write.
   useEffect(() => {
     (window as unknown as { __pajataulu?: unknown }).__pajataulu = {
@@ -194,16 +277,18 @@ function LiveBoard({
       prompts: () => conn.getState().board.prompts.map((p) => ({ ...p })),
       status: () => conn.getState().status,
       synced: () => conn.getState().synced,
+      top: () => [...topNotes],
       stageToScreen: (p: { x: number; y: number }) => {
         const box = stageBox.current?.getBoundingClientRect();
         const s = toScreen(view, p);
         return { x: s.x + (box?.left ?? 0), y: s.y + (box?.top ?? 0) };
       },
     };
+    return () => {
+      delete (window as unknown as { __pajataulu?: unknown }).__pajataulu;
+    };
   });
 
-  const canEdit = (n: ViewNote) =>
-    facilitator || (role === 'participant' && state.own.has(n.id) && !board.meta.locked);
   const groupLabels = useMemo(
     () => new Map(board.meta.groups.map((g) => [g.id, g.label])),
     [board.meta.groups],
@@ -216,25 +301,23 @@ function LiveBoard({
     conn.run({ type: 'note.add', id, x: at.x, y: at.y, text: '' });
     // Bring a note added from far out close enough to read and type into.
     if (view.scale < READABLE_SCALE) {
-      setView(
+      onView(
         zoomAt(
           view,
           READABLE_SCALE / view.scale,
           toScreen(view, { x: at.x + NOTE_SIZE / 2, y: at.y + NOTE_SIZE / 2 }),
         ),
       );
+    } else if (!userView) {
+      // Hold the view still while typing: a fitted view would move with every note others add.
+      setView(view);
     }
+    setFreshNote(id);
     setEditing({ kind: 'note', id });
   }
 
   function addNoteInView() {
-    const c = toWorld(view, { x: width / 2, y: height / 2 });
-    // A little scatter, so notes added one after another do not hide each other.
-    const jitter = () => Math.round((Math.random() - 0.5) * NOTE_SIZE * 0.6);
-    addNoteAt({
-      x: Math.round(c.x - NOTE_SIZE / 2) + jitter(),
-      y: Math.round(c.y - NOTE_SIZE / 2) + jitter(),
-    });
+    addNoteAt(freeSpot(board.notes, toWorld(view, { x: width / 2, y: height / 2 })));
   }
 
   function addPrompt() {
@@ -247,7 +330,7 @@ function LiveBoard({
     const id = randomId(20);
     const rect = { x: Math.round(at.x), y: Math.round(at.y), w: NEW_PROMPT_W, h: NEW_PROMPT_H };
     conn.run({ type: 'prompt.add', id, title: t('board.newPrompt'), ...rect });
-    setView(fit(rect, width, height, 60, 1));
+    onView(fit(rect, width, height, 60, 1));
     setEditing({ kind: 'prompt', id });
   }
 
@@ -255,6 +338,8 @@ function LiveBoard({
     editing?.kind === 'note' ? board.notes.find((n) => n.id === editing.id) : undefined;
   const editingPrompt =
     editing?.kind === 'prompt' ? board.prompts.find((p) => p.id === editing.id) : undefined;
+  const actionsNote =
+    editing?.kind === 'actions' ? board.notes.find((n) => n.id === editing.id) : undefined;
 
   if (state.status === 'removed' || state.status === 'refused') {
     if (state.status === 'removed' || state.refusal === 'unauthorized') saveSession(code, null);
@@ -278,11 +363,16 @@ function LiveBoard({
         ? t('status.queued', { count: state.queued })
         : t('status.online')
       : state.status === 'offline'
-        ? `${t('status.offline')}${state.queued > 0 ? ` · ${t('status.queued', { count: state.queued })}` : ''}`
+        ? t('status.offline')
         : t('status.connecting');
+  // Offline, the count goes beside the state (hidden on phones, where the banner says it).
+  const statusDetail =
+    state.status === 'offline' && state.queued > 0
+      ? t('status.queued', { count: state.queued })
+      : undefined;
 
   return (
-    <div className={`board-page${projector ? ' projector' : ''}`}>
+    <div className={`board-page${projector ? ' projector' : ''}${dark ? ' dark' : ''}`}>
       <header className="board-bar">
         <div className="bar-left">
           <span className="logo" aria-hidden="true" />
@@ -295,14 +385,42 @@ function LiveBoard({
           <span className="presence" data-testid="participant-count">
             {t('board.participants', { count: state.presence.participants })}
           </span>
+          <TimerDisplay timer={board.meta.timer} serverNow={serverNow} large={projector} />
           {!projector && (
             <span
               className={`status status-${state.status}`}
               data-testid="connection-status"
               role="status"
             >
-              {statusText}
+              <span className="status-dot" aria-hidden="true" />
+              <span className="status-text">{statusText}</span>
+              {statusDetail && <span className="status-detail"> · {statusDetail}</span>}
             </span>
+          )}
+          {!projector && taggedGroups.length > 0 && (
+            <>
+              <select
+                aria-label={t('board.groupFilter')}
+                value={filterGroup ?? ''}
+                onChange={(e) => setFilterGroup(e.target.value || undefined)}
+                className="compact-select"
+              >
+                <option value="">{t('board.allGroups')}</option>
+                {taggedGroups.map((g) => (
+                  <option key={g.id} value={g.id}>
+                    {g.label}
+                  </option>
+                ))}
+              </select>
+              <label className="check inline">
+                <input
+                  type="checkbox"
+                  checked={colorByGroup}
+                  onChange={(e) => setColorByGroup(e.target.checked)}
+                />
+                {t('board.colorByGroup')}
+              </label>
+            </>
           )}
           {!projector && <LanguageSwitcher />}
           {facilitator && (
@@ -317,10 +435,22 @@ function LiveBoard({
           )}
         </div>
       </header>
+      {state.status === 'offline' && !projector && (
+        <p className="banner offline" data-testid="offline-banner">
+          {state.queued > 0
+            ? t('status.offlineQueued', { count: state.queued })
+            : t('status.offlineHint')}
+        </p>
+      )}
       {(board.meta.privateWriting || board.prompts.some((p) => p.privateWriting)) &&
         role === 'participant' && <p className="banner">{t('board.privateBanner')}</p>}
       {board.meta.locked && !facilitator && (
         <p className="banner warn">{t('board.lockedBanner')}</p>
+      )}
+      {openRound && role === 'participant' && (
+        <p className="banner" data-testid="vote-banner">
+          {t('vote.banner')} {t('vote.dotsLeft', { count: dotsLeft })}
+        </p>
       )}
       <div className="board-main">
         <div className="stage-box" ref={stageBox}>
@@ -329,14 +459,19 @@ function LiveBoard({
               board={board}
               own={state.own}
               view={view}
-              onView={setView}
+              onView={onView}
               width={width}
               height={height}
               facilitator={facilitator}
               readOnly={projector}
               groupLabels={groupLabels}
+              filterGroup={filterGroup}
+              groupFill={colorByGroup ? groupFill : undefined}
               canEdit={canEdit}
               onAddNoteAt={projector || (board.meta.locked && !facilitator) ? undefined : addNoteAt}
+              roundId={shownRound?.id}
+              highlight={topNotes}
+              onSelectNote={projector ? undefined : (id) => setEditing({ kind: 'actions', id })}
               onOpenNote={(id) => {
                 const n = board.notes.find((x) => x.id === id);
                 if (n && canEdit(n)) setEditing({ kind: 'note', id });
@@ -382,9 +517,7 @@ function LiveBoard({
                 type="button"
                 data-testid="zoom-out"
                 aria-label={t('board.zoomOut')}
-                onClick={() =>
-                  setView(zoomAt(view, 1 / ZOOM_STEP, { x: width / 2, y: height / 2 }))
-                }
+                onClick={() => onView(zoomAt(view, 1 / ZOOM_STEP, { x: width / 2, y: height / 2 }))}
               >
                 −
               </button>
@@ -392,7 +525,7 @@ function LiveBoard({
                 type="button"
                 data-testid="zoom-in"
                 aria-label={t('board.zoomIn')}
-                onClick={() => setView(zoomAt(view, ZOOM_STEP, { x: width / 2, y: height / 2 }))}
+                onClick={() => onView(zoomAt(view, ZOOM_STEP, { x: width / 2, y: height / 2 }))}
               >
                 +
               </button>
@@ -436,7 +569,10 @@ function LiveBoard({
                   : undefined
               }
               onSave={(text, color) => {
-                if (text !== editingNote.text || color !== editingNote.color) {
+                if (freshNote === editingNote.id && text.trim() === '') {
+                  // Nothing was written: leave no empty note behind.
+                  conn.run({ type: 'note.delete', id: editingNote.id });
+                } else if (text !== editingNote.text || color !== editingNote.color) {
                   conn.run({ type: 'note.update', id: editingNote.id, text, color });
                 }
                 setEditing(null);
@@ -445,8 +581,46 @@ function LiveBoard({
                 conn.run({ type: 'note.delete', id: editingNote.id });
                 setEditing(null);
               }}
+              onClose={() => {
+                if (freshNote === editingNote.id && editingNote.text === '')
+                  conn.run({ type: 'note.delete', id: editingNote.id });
+                setEditing(null);
+              }}
+            />
+          )}
+          {actionsNote && (
+            <NoteActions
+              key={actionsNote.id}
+              note={actionsNote}
+              round={openRound}
+              myDotsHere={myDots[actionsNote.id] ?? 0}
+              dotsLeft={dotsLeft}
+              canVote={role === 'participant' && actionsNote.offstage === null}
+              canReact={actionsNote.offstage === null && !actionsNote.pending}
+              canEdit={canEdit(actionsNote)}
+              onVote={(delta) =>
+                openRound &&
+                conn.run({
+                  type: delta > 0 ? 'vote.cast' : 'vote.retract',
+                  roundId: openRound.id,
+                  noteId: actionsNote.id,
+                })
+              }
+              onReact={(reaction) =>
+                conn.run({ type: 'reaction.toggle', noteId: actionsNote.id, reaction })
+              }
+              onEdit={() => setEditing({ kind: 'note', id: actionsNote.id })}
               onClose={() => setEditing(null)}
             />
+          )}
+          {!facilitator && !projector && follow.mode !== 'off' && !following && (
+            <button
+              type="button"
+              className="return-follow primary"
+              onClick={() => setAwayFromSeq(null)}
+            >
+              {t('follow.return')}
+            </button>
           )}
           {editingPrompt && (
             <PromptEditor
@@ -472,6 +646,10 @@ function LiveBoard({
                 })
               }
               onReveal={() => conn.run({ type: 'board.reveal', promptId: editingPrompt.id })}
+              onFocus={() => {
+                conn.run({ type: 'follow.set', mode: 'prompt', promptId: editingPrompt.id });
+                setEditing(null);
+              }}
               onDelete={() => {
                 conn.run({ type: 'prompt.delete', id: editingPrompt.id });
                 setEditing(null);
@@ -485,6 +663,7 @@ function LiveBoard({
             meta={board.meta}
             code={code}
             facilitatorKey={'facilitatorKey' in resolved.creds ? resolved.creds.facilitatorKey : ''}
+            projectorKey={savedProjectorKey(code)}
             waiting={waitingTotal}
             onTogglePrivate={() =>
               conn.run({ type: 'board.update', privateWriting: !board.meta.privateWriting })
@@ -496,19 +675,63 @@ function LiveBoard({
               const key = newSecret();
               saveFacilitatorKey(code, key);
               conn.run({ type: 'board.rotateKey', key });
-              history.replaceState(null, '', `/f/${code}#key=${key}`);
+              // The new key stays out of the address bar where this browser keeps it.
+              history.replaceState(
+                null,
+                '',
+                savedFacilitatorKey(code) === key ? `/f/${code}` : `/f/${code}#key=${key}`,
+              );
               setTimeout(() => onKey(key), 500);
             }}
             onClose={() => setPanel(false)}
-          />
+          >
+            <WorkshopControls
+              meta={board.meta}
+              openRound={openRound}
+              actions={{
+                setTimer: (minutes, onEnd) =>
+                  conn.run({ type: 'timer.set', durationMs: Math.round(minutes * 60_000), onEnd }),
+                startTimer: () => conn.run({ type: 'timer.start' }),
+                pauseTimer: () => conn.run({ type: 'timer.pause' }),
+                addMinute: () => conn.run({ type: 'timer.addTime', ms: 60_000 }),
+                stopTimer: () => conn.run({ type: 'timer.stop' }),
+                startVote: (dots, maxPerNote, showTotals) =>
+                  conn.run({
+                    type: 'vote.start',
+                    roundId: randomId(20),
+                    dots,
+                    maxPerNote,
+                    showTotals,
+                  }),
+                endVote: (roundId) => conn.run({ type: 'vote.end', roundId }),
+                bringEveryone: () => {
+                  const c = toWorld(view, { x: width / 2, y: height / 2 });
+                  const zoom = (view.scale * FOLLOW_REFERENCE_WIDTH) / Math.max(width, 1);
+                  conn.run({
+                    type: 'follow.set',
+                    mode: 'view',
+                    x: Math.round(c.x),
+                    y: Math.round(c.y),
+                    zoom: Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom)),
+                  });
+                },
+                releaseEveryone: () => conn.run({ type: 'follow.set', mode: 'off' }),
+                insertTemplate: (template) => {
+                  const b = contentBounds(board.prompts, board.notes);
+                  conn.run({
+                    type: 'template.insert',
+                    template,
+                    locale: currentLanguage(),
+                    x: Math.round(b ? b.x : 0),
+                    y: Math.round(b ? b.y + b.h + PROMPT_GAP : 0),
+                  });
+                },
+              }}
+            />
+          </FacilitatorPanel>
         )}
       </div>
-      {projector && (
-        <div className="projector-code">
-          <span>{location.host}</span>
-          <strong>{formatJoinCode(code)}</strong>
-        </div>
-      )}
+      {projector && <ProjectorCorner code={code} dark={dark} />}
       {toast && (
         <div className="toast" role="alert">
           {toast}

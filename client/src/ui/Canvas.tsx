@@ -3,7 +3,7 @@
  * interaction layer (the facilitator's pointer). Only notes in view are mounted.
  */
 import { useMemo, useRef, useState, type ReactNode } from 'react';
-import { Arc, Circle, Group, Layer, Rect, Stage, Text } from 'react-konva';
+import { Arc, Circle, Group, Layer, Line, Rect, Stage, Text } from 'react-konva';
 import type Konva from 'konva';
 import { useTranslation } from 'react-i18next';
 import {
@@ -43,6 +43,8 @@ export interface CanvasProps {
   canEdit: (n: ViewNote) => boolean;
   onAddNoteAt?: (world: { x: number; y: number }) => void;
   onOpenNote?: (id: string) => void;
+  /** A single click or tap on a note. */
+  onSelectNote?: (id: string) => void;
   onMoveNote?: (id: string, x: number, y: number) => void;
   onMovePrompt?: (id: string, x: number, y: number) => void;
   onResizePrompt?: (id: string, w: number, h: number) => void;
@@ -53,8 +55,14 @@ export interface CanvasProps {
   highlight?: ReadonlySet<string>;
   /** The round whose totals are shown on notes. */
   roundId?: string | undefined;
+  /** Only this group's notes are drawn at full strength. */
+  filterGroup?: string | undefined;
+  /** Fill per group id, when notes are coloured by group. */
+  groupFill?: ReadonlyMap<string, string> | undefined;
 }
 
+/** Side of the corner that marks a user's own notes. */
+const OWN_CORNER = 26;
 /** Text smaller than this on screen is not drawn: an outline reads better than a smear. */
 const MIN_READABLE_PX = 5;
 const SEASON_FILL: Record<string, string> = {
@@ -242,7 +250,10 @@ function NoteShape(props: {
   labels: { yours: string; onlyYou: string; hidden: string };
   highlighted: boolean;
   votes: number | undefined;
+  dimmed: boolean;
+  fill: string | undefined;
   onOpen?: ((id: string) => void) | undefined;
+  onSelect?: ((id: string) => void) | undefined;
   onMove?: ((id: string, x: number, y: number) => void) | undefined;
 }) {
   const { note: n } = props;
@@ -267,6 +278,14 @@ function NoteShape(props: {
         e.cancelBubble = true;
         props.onMove?.(n.id, Math.round(e.target.x()), Math.round(e.target.y()));
       }}
+      onClick={(e) => {
+        e.cancelBubble = true;
+        props.onSelect?.(n.id);
+      }}
+      onTap={(e) => {
+        e.cancelBubble = true;
+        props.onSelect?.(n.id);
+      }}
       onDblClick={(e) => {
         e.cancelBubble = true;
         props.onOpen?.(n.id);
@@ -279,7 +298,7 @@ function NoteShape(props: {
       <Rect
         width={NOTE_SIZE}
         height={NOTE_SIZE}
-        fill={NOTE_FILL[n.color]}
+        fill={props.fill ?? NOTE_FILL[n.color]}
         cornerRadius={6}
         shadowColor="#000"
         shadowOpacity={0.18}
@@ -290,8 +309,18 @@ function NoteShape(props: {
         }
         strokeWidth={props.highlighted ? 5 : 2}
         dash={n.pending || n.offstage ? [8, 6] : undefined}
-        opacity={n.offstage === 'hidden' ? 0.55 : 1}
+        opacity={n.offstage === 'hidden' ? 0.55 : props.dimmed ? 0.25 : 1}
       />
+      {props.mine && (
+        // The author's own mark: a folded corner, visible at any zoom. Only the author sees it.
+        <Line
+          points={[NOTE_SIZE - OWN_CORNER, 0, NOTE_SIZE, 0, NOTE_SIZE, OWN_CORNER]}
+          closed
+          fill={ACCENT}
+          opacity={props.dimmed ? 0.25 : 0.9}
+          listening={false}
+        />
+      )}
       {readable && (
         <Text
           text={n.text}
@@ -492,7 +521,10 @@ export function Canvas(props: CanvasProps) {
             labels={labels}
             highlighted={props.highlight?.has(n.id) ?? false}
             votes={roundId ? n.votes[roundId] : undefined}
+            dimmed={props.filterGroup !== undefined && n.group !== props.filterGroup}
+            fill={n.group ? props.groupFill?.get(n.group) : undefined}
             onOpen={props.onOpenNote}
+            onSelect={props.onSelectNote}
             onMove={props.onMoveNote}
           />
         ))}

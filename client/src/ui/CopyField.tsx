@@ -27,6 +27,7 @@ export function CopyField({
         />
         <button
           type="button"
+          aria-label={t('landing.copyLabel', { label })}
           onClick={() => {
             void navigator.clipboard?.writeText(value).then(() => {
               setCopied(true);

@@ -7,12 +7,16 @@ export function FacilitatorPanel(props: {
   meta: BoardMeta;
   code: string;
   facilitatorKey: string;
+  /** Known only in the browser that created the board (the server keeps no copy of it). */
+  projectorKey: string | undefined;
   waiting: number;
   onTogglePrivate: () => void;
   onReveal: () => void;
   onToggleLock: () => void;
   onRotateKey: () => void;
   onClose: () => void;
+  /** The session controls (timer, voting, follow-me, templates). */
+  children?: React.ReactNode;
 }) {
   const { t } = useTranslation();
   const origin = location.origin;
@@ -37,6 +41,15 @@ export function FacilitatorPanel(props: {
           value={`${origin}/j/${props.code}`}
           testId="share-participant"
         />
+        {props.projectorKey ? (
+          <CopyField
+            label={t('landing.linkProjector')}
+            value={`${origin}/p/${props.code}#key=${props.projectorKey}`}
+            testId="share-projector"
+          />
+        ) : (
+          <p className="muted small">{t('facilitator.projectorUnknown')}</p>
+        )}
         <CopyField
           label={t('landing.linkFacilitator')}
           value={`${origin}/f/${props.code}#key=${props.facilitatorKey}`}
@@ -64,6 +77,7 @@ export function FacilitatorPanel(props: {
           </>
         )}
       </section>
+      {props.children}
       <section>
         <button type="button" data-testid="toggle-lock" onClick={props.onToggleLock}>
           {meta.locked ? t('facilitator.unlock') : t('facilitator.lock')}

@@ -14,7 +14,7 @@ import {
 import { ApiError, createBoard, type CreatedBoard } from '../api.js';
 import { currentLanguage } from '../i18n/index.js';
 import { navigate } from '../routes.js';
-import { saveFacilitatorKey } from '../saved.js';
+import { saveFacilitatorKey, saveProjectorKey } from '../saved.js';
 import { CopyField } from './CopyField.js';
 import { LanguageSwitcher } from './LanguageSwitcher.js';
 
@@ -43,6 +43,7 @@ export function Landing() {
         ...(template === 'stations' ? { stations } : {}),
       });
       saveFacilitatorKey(board.code, board.facilitatorKey);
+      saveProjectorKey(board.code, board.projectorKey);
       setCreated(board);
     } catch (err) {
       setError(t(`errors.${err instanceof ApiError ? err.code : 'internal'}`));
@@ -111,6 +112,7 @@ export function Landing() {
               <div className="created" aria-live="polite">
                 <h3>{t('landing.created')}</h3>
                 <p className="muted">{t('landing.codeHint')}</p>
+                <p className="join-host">{new URL(created.links.participant).host}</p>
                 <p className="big-code" data-testid="join-code">
                   {formatJoinCode(created.code)}
                 </p>

@@ -18,8 +18,10 @@ export interface NoteEditorProps {
   /** Facilitator tools for this note. */
   moderation:
     { hide: () => void; unhide: () => void; removeAuthor: (() => void) | undefined } | undefined;
+  /** Saves and closes: the save button, Ctrl/Cmd+Enter, or focus leaving the editor. */
   onSave: (text: string, color: NoteColor) => void;
   onDelete: () => void;
+  /** Closes without saving (Escape, the cancel button). */
   onClose: () => void;
 }
 
@@ -36,7 +38,27 @@ export function NoteEditor(props: NoteEditorProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const save = () => props.onSave(text, color);
+  // Each way out (save, cancel, delete, blur) may fire after another has already closed the editor.
+  const done = useRef(false);
+  const once =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A) => {
+      if (done.current) return;
+      done.current = true;
+      fn(...args);
+    };
+  const save = once(() => props.onSave(text, color));
+  const close = once(props.onClose);
+  const remove = once(props.onDelete);
+  const box = useRef<HTMLDivElement>(null);
+  // Focus that leaves the editor for the canvas or the page saves, as sticky notes do; focus
+  // that leaves the window (another app, a screen share) does not.
+  const onBlur = () => {
+    setTimeout(() => {
+      if (!document.hasFocus() || box.current?.contains(document.activeElement)) return;
+      save();
+    }, 0);
+  };
   const pos = toScreen(props.view, { x: note.x, y: note.y });
   const side = Math.max(NOTE_SIZE * props.view.scale, 220);
   const style = props.compact
@@ -45,13 +67,19 @@ export function NoteEditor(props: NoteEditorProps) {
 
   return (
     <div
+      ref={box}
       className={`note-editor${props.compact ? ' compact' : ''}`}
       style={style}
       role="dialog"
       aria-label={t('editor.label')}
       onKeyDown={(e) => {
-        if (e.key === 'Escape') props.onClose();
+        if (e.key === 'Escape') close();
         if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) save();
+      }}
+      onBlur={onBlur}
+      onMouseDown={(e) => {
+        // Buttons keep the focus in the text (Safari would otherwise focus nothing and save).
+        if (e.target instanceof HTMLButtonElement) e.preventDefault();
       }}
     >
       <textarea
@@ -86,17 +114,17 @@ export function NoteEditor(props: NoteEditorProps) {
       </div>
       <div className="editor-row buttons">
         {props.canDelete && (
-          <button type="button" className="danger" onClick={props.onDelete}>
+          <button type="button" className="danger" onClick={remove}>
             {t('editor.delete')}
           </button>
         )}
         {props.moderation && note.offstage !== 'hidden' && (
-          <button type="button" onClick={props.moderation.hide}>
+          <button type="button" onClick={once(props.moderation.hide)}>
             {t('facilitator.hideNote')}
           </button>
         )}
         {props.moderation && note.offstage === 'hidden' && (
-          <button type="button" onClick={props.moderation.unhide}>
+          <button type="button" onClick={once(props.moderation.unhide)}>
             {t('facilitator.unhideNote')}
           </button>
         )}
@@ -106,7 +134,7 @@ export function NoteEditor(props: NoteEditorProps) {
           </button>
         )}
         <span className="spacer" />
-        <button type="button" onClick={props.onClose}>
+        <button type="button" onClick={close}>
           {t('editor.cancel')}
         </button>
         <button type="button" className="primary" data-testid="note-save" onClick={save}>

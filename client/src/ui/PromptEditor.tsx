@@ -9,6 +9,7 @@ export function PromptEditor(props: {
   onToggleLock: () => void;
   onTogglePrivate: () => void;
   onReveal: () => void;
+  onFocus: () => void;
   onDelete: () => void;
   onClose: () => void;
 }) {
@@ -44,6 +45,9 @@ export function PromptEditor(props: {
             {t('facilitator.reveal')} ({p.waiting})
           </button>
         )}
+        <button type="button" onClick={props.onFocus}>
+          {t('follow.focus')}
+        </button>
         <button type="button" className="danger" onClick={props.onDelete}>
           {t('facilitator.deletePrompt')}
         </button>

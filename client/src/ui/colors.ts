@@ -14,3 +14,14 @@ export const PROMPT_FILL = '#f7f9fa';
 export const PROMPT_STROKE = '#b9c6cc';
 export const PROMPT_TITLE = '#16323d';
 export const ACCENT = '#1f6f8b';
+/** Fills used when notes are coloured by role group, in the order of the board's groups. */
+export const GROUP_FILL = [
+  '#cfe6ff',
+  '#c9f0cf',
+  '#ffd6e4',
+  '#ffdcb8',
+  '#e4d7ff',
+  '#fff3a8',
+  '#d9f2f2',
+  '#f2e2c9',
+];
