@@ -2,7 +2,6 @@
  * The work-wellbeing annual clock: a wheel of twelve month sectors, January at twelve o'clock and
  * the months running clockwise. A note belongs to the month under its centre.
  */
-import type { Point } from './geometry.js';
 
 export interface Wheel {
   /** Centre. */
@@ -25,7 +24,7 @@ export const SEASONS = {
 export type Season = keyof typeof SEASONS;
 
 /** The month (1–12) whose sector holds `pt`, or null outside the ring. */
-export function monthAt(wheel: Wheel, pt: Point): number | null {
+export function monthAt(wheel: Wheel, pt: { x: number; y: number }): number | null {
   const dx = pt.x - wheel.x;
   const dy = pt.y - wheel.y;
   const dist = Math.hypot(dx, dy);
