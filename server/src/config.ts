@@ -69,14 +69,20 @@ const EnvSchema = z.object({
     .min(1)
     .default(DEFAULT_CODE_MISSES_PER_ADDRESS_PER_MINUTE),
   CLIENT_DIR: z.string().optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
 });
 
 export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  /** SQLite database file. */
+  /** SQLite database file (the embedded default). */
   sqliteFile: string;
+  /** PostgreSQL instead of SQLite, for many instances. */
+  databaseUrl: string | undefined;
   /** Origin used in links handed out; derived from each request when unset. */
   publicUrl: string | undefined;
   trustProxy: boolean;
@@ -122,6 +128,7 @@ export function loadConfig(
     host: e.HOST,
     dataDir,
     sqliteFile: path.join(dataDir, 'pajataulu.sqlite'),
+    databaseUrl: e.DATABASE_URL || undefined,
     publicUrl: e.PUBLIC_URL,
     trustProxy: e.TRUST_PROXY,
     boardIdleUnloadMs: e.BOARD_IDLE_UNLOAD_MS,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, setLogLevel } from './log.js';
+import { openPostgresStorage } from './storage/postgres.js';
 import { openSqliteStorage } from './storage/sqlite.js';
 
 const log = createLogger('main');
@@ -21,10 +22,16 @@ async function main(): Promise<void> {
     throw err;
   }
   setLogLevel(config.logLevel);
-  const storage = openSqliteStorage(config.sqliteFile);
+  const storage = config.databaseUrl
+    ? await openPostgresStorage(config.databaseUrl)
+    : openSqliteStorage(config.sqliteFile);
   const app = createApp(config, storage);
   const port = await app.listen(config.port, config.host);
-  log.info('listening', { port, host: config.host, storage: config.sqliteFile });
+  log.info('listening', {
+    port,
+    host: config.host,
+    storage: config.databaseUrl ? 'postgres' : config.sqliteFile,
+  });
   // Read by tests and scripts that start the server on port 0.
   if (process.env['PAJATAULU_PRINT_PORT'] === '1') process.stdout.write(`PORT=${port}\n`);
 

@@ -189,6 +189,8 @@ export function openSqliteStorage(file: string): SqliteStorage {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Erased boards leave no text behind in free pages.
+  db.pragma('secure_delete = ON');
   migrateSqlite(db);
   return new SqliteStorage(db);
 }
@@ -213,6 +215,7 @@ export class SqliteStorage implements Storage {
          ON CONFLICT (board_id) DO UPDATE SET snapshot = excluded.snapshot, through_update_id = excluded.through_update_id`,
       ),
       boardById: db.prepare('SELECT * FROM boards WHERE id = ?'),
+      deleteBoard: db.prepare('DELETE FROM boards WHERE id = ?'),
       boardByCode: db.prepare('SELECT * FROM boards WHERE code = ?'),
       setTitle: db.prepare('UPDATE boards SET title = ? WHERE id = ?'),
       insertParticipant: db.prepare(
@@ -424,6 +427,13 @@ export class SqliteStorage implements Storage {
       ).map((r) => ({ noteId: r.note_id, reaction: r.reaction, actor: r.actor }));
       return { participants, notes, offstage, votes, reactions };
     })();
+  }
+
+  async deleteBoard(boardId: string): Promise<void> {
+    // Every other table follows by foreign key; the freed pages are overwritten on the next
+    // checkpoint and vacuum.
+    this.stmts.deleteBoard.run(boardId);
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async close(): Promise<void> {

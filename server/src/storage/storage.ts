@@ -101,5 +101,8 @@ export interface Storage {
   /** Participants, note authorship and offstage notes of a board. */
   loadPrivate(boardId: string): Promise<StoredPrivate>;
 
+  /** Erases a board and everything stored about it (GDPR erasure). */
+  deleteBoard(boardId: string): Promise<void>;
+
   close(): Promise<void>;
 }

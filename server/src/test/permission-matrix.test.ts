@@ -30,6 +30,9 @@ const COLUMNS: Column[] = [
 
 // ok | error code. Columns in the order above. `lockedBoard` and `lockedPrompt` are the note's
 // owner acting on a locked board / on a note in a locked prompt.
+/** Prompt P lies apart from the board's stations, so which prompt holds a note is never a tie. */
+const PX = -3000;
+
 const FACILITATOR_ONLY: Record<Column, string> = {
   facilitator: 'ok',
   owner: 'forbidden',
@@ -125,7 +128,7 @@ describe('permission matrix', () => {
       type: 'prompt.add',
       id: promptP,
       title: 'P',
-      x: 0,
+      x: PX,
       y: 0,
       w: 600,
       h: 600,
@@ -144,10 +147,10 @@ describe('permission matrix', () => {
   async function targets(f: Fixture) {
     const noteId = newId();
     expect(
-      await f.owner.command({ type: 'note.add', id: noteId, x: 10, y: 10, text: 'kohde' }),
+      await f.owner.command({ type: 'note.add', id: noteId, x: PX + 10, y: 10, text: 'kohde' }),
     ).toMatchObject({ ok: true });
     const hiddenId = newId();
-    await f.owner.command({ type: 'note.add', id: hiddenId, x: 20, y: 20 });
+    await f.owner.command({ type: 'note.add', id: hiddenId, x: PX + 20, y: 20 });
     await f.facilitator.command({ type: 'note.hide', id: hiddenId });
     // A fresh author for `participant.remove`, so removing them leaves the fixture intact.
     const otherNote = newId();
@@ -190,8 +193,8 @@ describe('permission matrix', () => {
   ): Record<string, unknown> {
     // prettier-ignore
     switch (type) {
-      case 'note.add': return { type, id: newId(), x: 10, y: 10, text: 'uusi' };
-      case 'note.move': return { type, id: t.noteId, x: 30, y: 30 };
+      case 'note.add': return { type, id: newId(), x: PX + 10, y: 10, text: 'uusi' };
+      case 'note.move': return { type, id: t.noteId, x: PX + 30, y: 30 };
       case 'note.update': return { type, id: t.noteId, text: 'muutettu' };
       case 'note.delete': return { type, id: t.noteId };
       case 'note.hide': return { type, id: t.noteId };
@@ -213,7 +216,7 @@ describe('permission matrix', () => {
       case 'vote.cast':
       case 'vote.retract': return { type, roundId: t.roundId, noteId: t.noteId };
       case 'reaction.toggle': return { type, noteId: t.noteId, reaction: 'heart' };
-      case 'notes.move': return { type, moves: [{ id: t.noteId, x: 40, y: 40 }] };
+      case 'notes.move': return { type, moves: [{ id: t.noteId, x: PX + 40, y: 40 }] };
       case 'notes.update': return { type, ids: [t.noteId], color: 'green' };
       case 'cluster.add': return { type, id: newId(), label: 'Uusi', noteIds: [t.noteId] };
       case 'cluster.update': return { type, id: t.clusterId, label: 'Muutettu' };

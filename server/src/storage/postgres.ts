@@ -1,0 +1,478 @@
+/**
+ * PostgreSQL storage (`pg`), for many instances sharing one database. Same tables and semantics as
+ * the SQLite storage; every batch is one transaction, committed before it is acknowledged.
+ */
+import pg from 'pg';
+import type { OffstageRecord, PrivateEffect } from '@pajataulu/shared';
+import { createLogger } from '../log.js';
+import {
+  JoinCodeTakenError,
+  type BoardRecord,
+  type CommitBatch,
+  type ParticipantRecord,
+  type Storage,
+  type StoredDoc,
+  type StoredPrivate,
+} from './storage.js';
+
+const log = createLogger('storage.postgres');
+
+/** Connections one instance keeps to the database. */
+export const POSTGRES_POOL_SIZE = 10;
+/** A key for the advisory lock that lets one instance at a time run migrations. */
+const MIGRATION_LOCK = 7_240_517;
+
+/** Numbered, forward-only schema migrations. */
+export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE boards (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        template TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        facilitator_key_hash TEXT NOT NULL,
+        projector_key_hash TEXT NOT NULL
+      );
+      CREATE TABLE board_snapshots (
+        board_id TEXT PRIMARY KEY REFERENCES boards(id) ON DELETE CASCADE,
+        snapshot BYTEA NOT NULL,
+        through_update_id BIGINT NOT NULL
+      );
+      CREATE TABLE board_updates (
+        id BIGSERIAL PRIMARY KEY,
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        data BYTEA NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX board_updates_board ON board_updates(board_id, id);
+      CREATE TABLE participants (
+        id TEXT PRIMARY KEY,
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        display_name TEXT,
+        group_id TEXT,
+        station_id TEXT,
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT
+      );
+      CREATE INDEX participants_board ON participants(board_id);
+      CREATE TABLE note_meta (
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        note_id TEXT NOT NULL,
+        participant_id TEXT,
+        group_id TEXT,
+        PRIMARY KEY (board_id, note_id)
+      );
+      CREATE TABLE offstage_notes (
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        note_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (board_id, note_id)
+      );
+      CREATE TABLE applied_commands (
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        actor TEXT NOT NULL,
+        command_id TEXT NOT NULL,
+        applied_at BIGINT NOT NULL,
+        PRIMARY KEY (board_id, actor, command_id)
+      );
+      CREATE TABLE votes (
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        round_id TEXT NOT NULL,
+        participant_id TEXT NOT NULL,
+        note_id TEXT NOT NULL,
+        dots INTEGER NOT NULL,
+        PRIMARY KEY (board_id, round_id, participant_id, note_id)
+      );
+      CREATE TABLE reactions (
+        board_id TEXT NOT NULL REFERENCES boards(id) ON DELETE CASCADE,
+        note_id TEXT NOT NULL,
+        reaction TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        PRIMARY KEY (board_id, note_id, reaction, actor)
+      );
+    `,
+  },
+];
+
+interface BoardRow {
+  id: string;
+  code: string;
+  title: string;
+  template: string;
+  created_at: string;
+  facilitator_key_hash: string;
+  projector_key_hash: string;
+}
+interface ParticipantRow {
+  id: string;
+  board_id: string;
+  token_hash: string;
+  display_name: string | null;
+  group_id: string | null;
+  station_id: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+const toBoard = (r: BoardRow): BoardRecord => ({
+  id: r.id,
+  code: r.code,
+  title: r.title,
+  template: r.template,
+  createdAt: Number(r.created_at),
+  facilitatorKeyHash: r.facilitator_key_hash,
+  projectorKeyHash: r.projector_key_hash,
+});
+const toParticipant = (r: ParticipantRow): ParticipantRecord => ({
+  id: r.id,
+  boardId: r.board_id,
+  tokenHash: r.token_hash,
+  displayName: r.display_name,
+  groupId: r.group_id,
+  stationId: r.station_id,
+  createdAt: Number(r.created_at),
+  revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+});
+
+/** Connects, runs pending migrations (one instance at a time) and returns the storage. */
+export async function openPostgresStorage(
+  url: string,
+  opts: { schema?: string } = {},
+): Promise<PostgresStorage> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: POSTGRES_POOL_SIZE,
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+  });
+  pool.on('error', (err) => log.warn('idle connection failed', { err }));
+  const client = await pool.connect();
+  try {
+    if (opts.schema)
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(opts.schema)}`);
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
+      );
+      const { rows } = await client.query<{ v: number | null }>(
+        'SELECT MAX(version) AS v FROM schema_migrations',
+      );
+      const current = rows[0]?.v ?? 0;
+      for (const m of POSTGRES_MIGRATIONS) {
+        if (m.version <= current) continue;
+        await client.query('BEGIN');
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [
+          m.version,
+          Date.now(),
+        ]);
+        await client.query('COMMIT');
+        log.info('migrated', { version: m.version });
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release();
+    await pool.end();
+    throw err;
+  }
+  client.release();
+  return new PostgresStorage(pool);
+}
+
+export class PostgresStorage implements Storage {
+  private closed = false;
+  constructor(private readonly pool: pg.Pool) {}
+
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  async createBoard(b: BoardRecord, initialDoc: Uint8Array): Promise<void> {
+    try {
+      await this.tx(async (c) => {
+        await c.query(
+          `INSERT INTO boards (id, code, title, template, created_at, facilitator_key_hash, projector_key_hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [
+            b.id,
+            b.code,
+            b.title,
+            b.template,
+            b.createdAt,
+            b.facilitatorKeyHash,
+            b.projectorKeyHash,
+          ],
+        );
+        await c.query(
+          'INSERT INTO board_snapshots (board_id, snapshot, through_update_id) VALUES ($1, $2, 0)',
+          [b.id, Buffer.from(initialDoc)],
+        );
+      });
+    } catch (err) {
+      if (
+        (err as { code?: string; constraint?: string }).code === '23505' &&
+        /code/.test((err as { constraint?: string }).constraint ?? '')
+      ) {
+        throw new JoinCodeTakenError();
+      }
+      throw err;
+    }
+  }
+
+  async getBoard(id: string): Promise<BoardRecord | undefined> {
+    const { rows } = await this.pool.query<BoardRow>('SELECT * FROM boards WHERE id = $1', [id]);
+    return rows[0] && toBoard(rows[0]);
+  }
+
+  async getBoardByCode(code: string): Promise<BoardRecord | undefined> {
+    const { rows } = await this.pool.query<BoardRow>('SELECT * FROM boards WHERE code = $1', [
+      code,
+    ]);
+    return rows[0] && toBoard(rows[0]);
+  }
+
+  async getParticipantByToken(
+    boardId: string,
+    tokenHash: string,
+  ): Promise<ParticipantRecord | undefined> {
+    const { rows } = await this.pool.query<ParticipantRow>(
+      'SELECT * FROM participants WHERE board_id = $1 AND token_hash = $2',
+      [boardId, tokenHash],
+    );
+    return rows[0] && toParticipant(rows[0]);
+  }
+
+  async loadDoc(boardId: string): Promise<StoredDoc> {
+    return this.tx(async (c) => {
+      await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      const s = await c.query<{ snapshot: Buffer; through_update_id: string }>(
+        'SELECT snapshot, through_update_id FROM board_snapshots WHERE board_id = $1',
+        [boardId],
+      );
+      const after = Number(s.rows[0]?.through_update_id ?? 0);
+      const u = await c.query<{ id: string; data: Buffer }>(
+        'SELECT id, data FROM board_updates WHERE board_id = $1 AND id > $2 ORDER BY id',
+        [boardId, after],
+      );
+      return {
+        snapshot: s.rows[0] ? new Uint8Array(s.rows[0].snapshot) : null,
+        updates: u.rows.map((r) => new Uint8Array(r.data)),
+        lastUpdateId: u.rows.length ? Number(u.rows.at(-1)!.id) : after,
+      };
+    });
+  }
+
+  async commit(b: CommitBatch): Promise<number | undefined> {
+    return this.tx(async (c) => {
+      let updateId: number | undefined;
+      if (b.update) {
+        const r = await c.query<{ id: string }>(
+          'INSERT INTO board_updates (board_id, data, created_at) VALUES ($1, $2, $3) RETURNING id',
+          [b.boardId, Buffer.from(b.update), b.at],
+        );
+        updateId = Number(r.rows[0]!.id);
+      }
+      for (const p of b.joined) {
+        await c.query(
+          `INSERT INTO participants (id, board_id, token_hash, display_name, group_id, station_id, created_at, revoked_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [
+            p.id,
+            p.boardId,
+            p.tokenHash,
+            p.displayName,
+            p.groupId,
+            p.stationId,
+            p.createdAt,
+            p.revokedAt,
+          ],
+        );
+      }
+      for (const cmd of b.commands) {
+        await c.query(
+          `INSERT INTO applied_commands (board_id, actor, command_id, applied_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING`,
+          [b.boardId, cmd.actor, cmd.commandId, b.at],
+        );
+      }
+      for (const e of b.effects) await this.applyEffect(c, b.boardId, e, b.at);
+      if (b.facilitatorKeyHash !== undefined) {
+        await c.query('UPDATE boards SET facilitator_key_hash = $1 WHERE id = $2', [
+          b.facilitatorKeyHash,
+          b.boardId,
+        ]);
+      }
+      return updateId;
+    });
+  }
+
+  private async applyEffect(
+    c: pg.PoolClient,
+    boardId: string,
+    e: PrivateEffect,
+    at: number,
+  ): Promise<void> {
+    switch (e.kind) {
+      case 'noteMeta':
+        await c.query(
+          `INSERT INTO note_meta (board_id, note_id, participant_id, group_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (board_id, note_id) DO UPDATE SET participant_id = excluded.participant_id, group_id = excluded.group_id`,
+          [boardId, e.noteId, e.participantId, e.group],
+        );
+        break;
+      case 'noteForget':
+        await c.query('DELETE FROM note_meta WHERE board_id = $1 AND note_id = $2', [
+          boardId,
+          e.noteId,
+        ]);
+        break;
+      case 'offstagePut':
+        await c.query(
+          `INSERT INTO offstage_notes (board_id, note_id, data) VALUES ($1, $2, $3)
+           ON CONFLICT (board_id, note_id) DO UPDATE SET data = excluded.data`,
+          [boardId, e.note.id, JSON.stringify(e.note)],
+        );
+        break;
+      case 'offstageDelete':
+        await c.query('DELETE FROM offstage_notes WHERE board_id = $1 AND note_id = $2', [
+          boardId,
+          e.noteId,
+        ]);
+        break;
+      case 'revoke':
+        await c.query('UPDATE participants SET revoked_at = $1 WHERE board_id = $2 AND id = $3', [
+          at,
+          boardId,
+          e.participantId,
+        ]);
+        break;
+      case 'title':
+        await c.query('UPDATE boards SET title = $1 WHERE id = $2', [e.title, boardId]);
+        break;
+      case 'vote':
+        await c.query(
+          `INSERT INTO votes (board_id, round_id, participant_id, note_id, dots) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (board_id, round_id, participant_id, note_id) DO UPDATE SET dots = votes.dots + excluded.dots`,
+          [boardId, e.roundId, e.participantId, e.noteId, e.delta],
+        );
+        if (e.delta < 0)
+          await c.query('DELETE FROM votes WHERE board_id = $1 AND dots <= 0', [boardId]);
+        break;
+      case 'reaction':
+        if (e.on) {
+          await c.query(
+            'INSERT INTO reactions (board_id, note_id, reaction, actor) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+            [boardId, e.noteId, e.reaction, e.actor],
+          );
+        } else {
+          await c.query(
+            'DELETE FROM reactions WHERE board_id = $1 AND note_id = $2 AND reaction = $3 AND actor = $4',
+            [boardId, e.noteId, e.reaction, e.actor],
+          );
+        }
+        break;
+      case 'station':
+        await c.query('UPDATE participants SET station_id = $1 WHERE board_id = $2 AND id = $3', [
+          e.promptId,
+          boardId,
+          e.participantId,
+        ]);
+        break;
+      case 'rotateKey':
+        // The new hash travels in the batch itself.
+        break;
+    }
+  }
+
+  async compact(boardId: string, snapshot: Uint8Array, throughUpdateId: number): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query(
+        `INSERT INTO board_snapshots (board_id, snapshot, through_update_id) VALUES ($1, $2, $3)
+         ON CONFLICT (board_id) DO UPDATE SET snapshot = excluded.snapshot, through_update_id = excluded.through_update_id`,
+        [boardId, Buffer.from(snapshot), throughUpdateId],
+      );
+      await c.query('DELETE FROM board_updates WHERE board_id = $1 AND id <= $2', [
+        boardId,
+        throughUpdateId,
+      ]);
+    });
+  }
+
+  async isCommandApplied(boardId: string, actor: string, commandId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      'SELECT 1 FROM applied_commands WHERE board_id = $1 AND actor = $2 AND command_id = $3',
+      [boardId, actor, commandId],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async loadPrivate(boardId: string): Promise<StoredPrivate> {
+    return this.tx(async (c) => {
+      await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      const participants = (
+        await c.query<ParticipantRow>('SELECT * FROM participants WHERE board_id = $1', [boardId])
+      ).rows.map(toParticipant);
+      const notes = (
+        await c.query<{ note_id: string; participant_id: string | null; group_id: string | null }>(
+          'SELECT note_id, participant_id, group_id FROM note_meta WHERE board_id = $1',
+          [boardId],
+        )
+      ).rows.map((r) => ({
+        noteId: r.note_id,
+        participantId: r.participant_id,
+        groupId: r.group_id,
+      }));
+      const offstage = (
+        await c.query<{ data: string }>('SELECT data FROM offstage_notes WHERE board_id = $1', [
+          boardId,
+        ])
+      ).rows.map((r) => JSON.parse(r.data) as OffstageRecord);
+      const votes = (
+        await c.query<{ round_id: string; participant_id: string; note_id: string; dots: number }>(
+          'SELECT round_id, participant_id, note_id, dots FROM votes WHERE board_id = $1',
+          [boardId],
+        )
+      ).rows.map((r) => ({
+        roundId: r.round_id,
+        participantId: r.participant_id,
+        noteId: r.note_id,
+        dots: r.dots,
+      }));
+      const reactions = (
+        await c.query<{ note_id: string; reaction: string; actor: string }>(
+          'SELECT note_id, reaction, actor FROM reactions WHERE board_id = $1',
+          [boardId],
+        )
+      ).rows.map((r) => ({ noteId: r.note_id, reaction: r.reaction, actor: r.actor }));
+      return { participants, notes, offstage, votes, reactions };
+    });
+  }
+
+  async deleteBoard(boardId: string): Promise<void> {
+    await this.pool.query('DELETE FROM boards WHERE id = $1', [boardId]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}

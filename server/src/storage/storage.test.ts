@@ -1,0 +1,275 @@
+/**
+ * One conformance suite for every storage: the embedded SQLite file and PostgreSQL (when
+ * DATABASE_URL is set, as it is in CI). Each Postgres run gets a schema of its own.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { randomId } from '@pajataulu/shared';
+import { openPostgresStorage } from './postgres.js';
+import { openSqliteStorage } from './sqlite.js';
+import { JoinCodeTakenError, type BoardRecord, type CommitBatch, type Storage } from './storage.js';
+import { setLogLevel } from '../log.js';
+
+setLogLevel('silent');
+
+const DATABASE_URL = process.env['DATABASE_URL'];
+const schemas: string[] = [];
+
+interface Kind {
+  name: string;
+  /** Opens storage; a second call opens a second connection to the same data. */
+  open: () => Promise<{ a: Storage; b: () => Promise<Storage> }>;
+}
+
+const KINDS: Kind[] = [
+  {
+    name: 'sqlite',
+    open: async () => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pj-store-')), 'db.sqlite');
+      return { a: openSqliteStorage(file), b: async () => openSqliteStorage(file) };
+    },
+  },
+];
+if (DATABASE_URL) {
+  KINDS.push({
+    name: 'postgres',
+    open: async () => {
+      const schema = `pj_test_${randomId(10)}`;
+      schemas.push(schema);
+      return {
+        a: await openPostgresStorage(DATABASE_URL, { schema }),
+        b: () => openPostgresStorage(DATABASE_URL, { schema }),
+      };
+    },
+  });
+} else {
+  console.warn('DATABASE_URL is not set: the PostgreSQL storage is not tested in this run');
+}
+
+afterAll(async () => {
+  if (!DATABASE_URL || schemas.length === 0) return;
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  for (const s of schemas)
+    await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(s)} CASCADE`);
+  await client.end();
+});
+
+function board(overrides: Partial<BoardRecord> = {}): BoardRecord {
+  return {
+    id: randomId(20),
+    code: randomId(7).toUpperCase(),
+    title: 'Työpaja',
+    template: 'blank',
+    createdAt: 1_000,
+    facilitatorKeyHash: 'f'.repeat(64),
+    projectorKeyHash: 'p'.repeat(64),
+    ...overrides,
+  };
+}
+
+function docWith(text: string): Uint8Array {
+  const d = new Y.Doc();
+  d.getMap('notes').set(randomId(20), text);
+  return Y.encodeStateAsUpdate(d);
+}
+
+function batch(
+  boardId: string,
+  update: Uint8Array | null,
+  extra: Partial<CommitBatch> = {},
+): CommitBatch {
+  return { boardId, update, commands: [], effects: [], joined: [], at: 2_000, ...extra };
+}
+
+function replay(stored: { snapshot: Uint8Array | null; updates: Uint8Array[] }): Y.Doc {
+  const d = new Y.Doc();
+  if (stored.snapshot) Y.applyUpdate(d, stored.snapshot);
+  for (const u of stored.updates) Y.applyUpdate(d, u);
+  return d;
+}
+
+describe.each(KINDS)('$name storage', (kind) => {
+  it('creates boards and finds them by id and code; a taken code is a typed error', async () => {
+    const { a } = await kind.open();
+    const b = board();
+    await a.createBoard(b, docWith('alku'));
+    expect(await a.getBoard(b.id)).toEqual(b);
+    expect(await a.getBoardByCode(b.code)).toEqual(b);
+    await expect(a.createBoard(board({ code: b.code }), docWith('x'))).rejects.toBeInstanceOf(
+      JoinCodeTakenError,
+    );
+    expect(await a.getBoard('nope')).toBeUndefined();
+    await a.close();
+  });
+
+  it('keeps the document as snapshot plus log, and compaction folds the log', async () => {
+    const { a } = await kind.open();
+    const b = board();
+    await a.createBoard(b, docWith('alku'));
+    const ids: (number | undefined)[] = [];
+    for (const t of ['yksi', 'kaksi', 'kolme']) ids.push(await a.commit(batch(b.id, docWith(t))));
+    expect(ids.every((id) => typeof id === 'number')).toBe(true);
+    expect(await a.commit(batch(b.id, null))).toBeUndefined();
+    const before = await a.loadDoc(b.id);
+    expect(before.updates).toHaveLength(3);
+    const doc = replay(before);
+    await a.compact(b.id, Y.encodeStateAsUpdate(doc), before.lastUpdateId);
+    const after = await a.loadDoc(b.id);
+    expect(after.updates).toHaveLength(0);
+    expect(replay(after).getMap('notes').toJSON()).toEqual(doc.getMap('notes').toJSON());
+    // Entries after the compaction point stay in the log.
+    await a.commit(batch(b.id, docWith('neljä')));
+    expect((await a.loadDoc(b.id)).updates).toHaveLength(1);
+    await a.close();
+  });
+
+  it('remembers applied command ids per actor', async () => {
+    const { a } = await kind.open();
+    const b = board();
+    await a.createBoard(b, docWith(''));
+    await a.commit(
+      batch(b.id, docWith('x'), {
+        commands: [{ actor: 'participant:p1', commandId: 'cmd-00001' }],
+      }),
+    );
+    expect(await a.isCommandApplied(b.id, 'participant:p1', 'cmd-00001')).toBe(true);
+    expect(await a.isCommandApplied(b.id, 'participant:p2', 'cmd-00001')).toBe(false);
+    await a.close();
+  });
+
+  it('stores participants and every kind of private effect', async () => {
+    const { a } = await kind.open();
+    const b = board();
+    await a.createBoard(b, docWith(''));
+    const p = {
+      id: 'p1',
+      boardId: b.id,
+      tokenHash: 't'.repeat(64),
+      displayName: null,
+      groupId: 'g3',
+      stationId: null,
+      createdAt: 5,
+      revokedAt: null,
+    };
+    await a.commit(
+      batch(b.id, null, {
+        joined: [p],
+        effects: [
+          { kind: 'noteMeta', noteId: 'n1', participantId: 'p1', group: 'g3' },
+          { kind: 'noteMeta', noteId: 'n2', participantId: null, group: null },
+          {
+            kind: 'offstagePut',
+            note: {
+              id: 'n3',
+              promptId: null,
+              text: 'salainen',
+              x: 1,
+              y: 2,
+              color: 'yellow',
+              createdAt: 3,
+              state: 'private',
+              participantId: 'p1',
+              group: 'g3',
+            },
+          },
+          { kind: 'vote', roundId: 'r1', participantId: 'p1', noteId: 'n1', delta: 1 },
+          { kind: 'vote', roundId: 'r1', participantId: 'p1', noteId: 'n1', delta: 1 },
+          { kind: 'reaction', noteId: 'n1', reaction: 'heart', actor: 'p1', on: true },
+          { kind: 'station', participantId: 'p1', promptId: 's1' },
+          { kind: 'title', title: 'Uusi' },
+        ],
+        facilitatorKeyHash: 'k'.repeat(64),
+      }),
+    );
+    const priv = await a.loadPrivate(b.id);
+    expect(priv.participants).toEqual([{ ...p, stationId: 's1' }]);
+    expect(priv.notes.sort((x, y) => x.noteId.localeCompare(y.noteId))).toEqual([
+      { noteId: 'n1', participantId: 'p1', groupId: 'g3' },
+      { noteId: 'n2', participantId: null, groupId: null },
+    ]);
+    expect(priv.offstage.map((n) => n.text)).toEqual(['salainen']);
+    expect(priv.votes).toEqual([{ roundId: 'r1', participantId: 'p1', noteId: 'n1', dots: 2 }]);
+    expect(priv.reactions).toEqual([{ noteId: 'n1', reaction: 'heart', actor: 'p1' }]);
+    expect(await a.getParticipantByToken(b.id, 't'.repeat(64))).toMatchObject({
+      id: 'p1',
+      groupId: 'g3',
+    });
+    expect(await a.getBoard(b.id)).toMatchObject({
+      title: 'Uusi',
+      facilitatorKeyHash: 'k'.repeat(64),
+    });
+
+    await a.commit(
+      batch(b.id, null, {
+        effects: [
+          { kind: 'vote', roundId: 'r1', participantId: 'p1', noteId: 'n1', delta: -1 },
+          { kind: 'vote', roundId: 'r1', participantId: 'p1', noteId: 'n1', delta: -1 },
+          { kind: 'reaction', noteId: 'n1', reaction: 'heart', actor: 'p1', on: false },
+          { kind: 'offstageDelete', noteId: 'n3' },
+          { kind: 'noteForget', noteId: 'n2' },
+          { kind: 'revoke', participantId: 'p1' },
+        ],
+      }),
+    );
+    const after = await a.loadPrivate(b.id);
+    expect(after.votes).toEqual([]);
+    expect(after.reactions).toEqual([]);
+    expect(after.offstage).toEqual([]);
+    expect(after.notes.map((n) => n.noteId)).toEqual(['n1']);
+    expect(after.participants[0]?.revokedAt).toBe(2_000);
+    await a.close();
+  });
+
+  it('two instances writing to one board concurrently lose nothing', async () => {
+    const { a, b: second } = await kind.open();
+    const other = await second();
+    const b = board();
+    await a.createBoard(b, docWith(''));
+    const texts = Array.from({ length: 40 }, (_, i) => `n${i}`);
+    await Promise.all(texts.map((t, i) => (i % 2 ? a : other).commit(batch(b.id, docWith(t)))));
+    const doc = replay(await other.loadDoc(b.id));
+    expect(Object.values(doc.getMap('notes').toJSON()).sort()).toEqual(['', ...texts].sort());
+    await a.close();
+    await other.close();
+  });
+
+  it('erasing a board leaves nothing of it', async () => {
+    const { a } = await kind.open();
+    const b = board();
+    await a.createBoard(b, docWith('poistettava teksti'));
+    await a.commit(
+      batch(b.id, docWith('toinen teksti'), {
+        effects: [{ kind: 'noteMeta', noteId: 'n1', participantId: null, group: null }],
+      }),
+    );
+    await a.deleteBoard(b.id);
+    expect(await a.getBoard(b.id)).toBeUndefined();
+    const stored = await a.loadDoc(b.id);
+    expect(stored.snapshot).toBeNull();
+    expect(stored.updates).toEqual([]);
+    expect((await a.loadPrivate(b.id)).notes).toEqual([]);
+    await a.close();
+  });
+});
+
+describe('sqlite erasure on disk', () => {
+  it('leaves no text of an erased board in the database file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pj-erase-'));
+    const file = path.join(dir, 'db.sqlite');
+    const s = openSqliteStorage(file);
+    const b = board();
+    const secret = 'Salainen palaute johdolle 12345';
+    await s.createBoard(b, docWith(secret));
+    await s.commit(batch(b.id, docWith(secret)));
+    await s.deleteBoard(b.id);
+    await s.close();
+    for (const f of fs.readdirSync(dir)) {
+      expect(fs.readFileSync(path.join(dir, f)).includes(Buffer.from(secret)), f).toBe(false);
+    }
+  });
+});
