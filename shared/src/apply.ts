@@ -389,8 +389,12 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
         // A prompt carries its notes along, as a frame does; waiting notes too.
         notes.forEach((n) => {
           if (n.get('promptId') !== command.id) return;
-          n.set('x', clampCoord((n.get('x') as number) + dx));
-          n.set('y', clampCoord((n.get('y') as number) + dy));
+          const x = clampCoord((n.get('x') as number) + dx);
+          const y = clampCoord((n.get('y') as number) + dy);
+          n.set('x', x);
+          n.set('y', y);
+          const month = monthOf(doc, x, y);
+          if ((n.get('month') ?? null) !== month) n.set('month', month);
         });
         for (const rec of ctx.view.offstageNotes()) {
           if (rec.promptId !== command.id) continue;
@@ -514,8 +518,9 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
       const mine = ctx.view.votesOf(round.id, pid);
       const onNote = mine.get(command.noteId) ?? 0;
       if (command.type === 'vote.cast') {
+        // Dots on notes that are gone (deleted or hidden) no longer count against the budget.
         let used = 0;
-        for (const n of mine.values()) used += n;
+        for (const [noteId, n] of mine) if (notes.has(noteId)) used += n;
         if (used >= round.dots) return refuse(ErrorCode.VoteBudget, 'no dots left');
         if (onNote >= round.maxPerNote)
           return refuse(ErrorCode.VoteBudget, 'most dots on this note already');
@@ -716,8 +721,9 @@ function applyTimer(doc: Y.Doc, command: TimerCommand, now: number): ApplyResult
       next = { ...t, state: 'idle', endsAt: 0, remainingMs: t.durationMs };
       break;
     case 'timer.addTime':
-      if (t.state === 'running') next = { ...t, endsAt: Math.max(now, t.endsAt + command.ms) };
-      else {
+      if (t.state === 'running') {
+        next = { ...t, endsAt: Math.max(now, Math.min(now + MAX_TIMER_MS, t.endsAt + command.ms)) };
+      } else {
         const remaining = Math.max(0, Math.min(MAX_TIMER_MS, t.remainingMs + command.ms));
         next = { ...t, remainingMs: remaining, state: t.state === 'ended' ? 'paused' : t.state };
       }
@@ -762,7 +768,7 @@ function insertTemplate(
     m.set('y', p.y);
     m.set('w', p.w);
     m.set('h', p.h);
-    // Successive seconds keep the template's order stable for every reader.
+    // Successive milliseconds keep the template's order stable for every reader.
     m.set('createdAt', createdAt(now) + i);
     m.set('locked', false);
     m.set('privateWriting', false);

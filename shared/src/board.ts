@@ -6,13 +6,17 @@
  * - `meta`    Y.Map: `schemaVersion`, `title`, `template`, `createdAt`, `mode` ('anonymous' |
  *             'named'), `locked`, `privateWriting` (whole board), `waiting` (private notes outside
  *             any prompt), `groups` ({ id, label }[]), `groupThreshold` (K), `groupCounts`
- *             ({ [groupId]: members }, only for groups with at least K members), `rev` (changes
+ *             ({ [groupId]: members }, only for groups with at least K members), `wheel` (the
+ *             annual clock, or null), `timer`, `follow`, `stationAssignment`, `rev` (changes
  *             with every committed batch, so deletions advance the document's version too)
- * - `prompts` Y.Map: prompt id → Y.Map { title, x, y, w, h, createdAt, locked, privateWriting,
- *             waiting (how many private notes wait for the reveal) }
+ * - `prompts` Y.Map: prompt id → Y.Map { title, description, x, y, w, h, createdAt, locked,
+ *             privateWriting, waiting (how many private notes wait for the reveal), station }
  * - `notes`   Y.Map: note id → Y.Map { promptId (string | null), text, x, y, color, createdAt,
  *             group (string | null: only when the group has at least K members),
- *             author (string | null: a display name, only on named boards) }
+ *             author (string | null: a display name, only on named boards), month (1–12 on the
+ *             annual clock), reactions (counts), votes (totals per round), cluster }
+ * - `rounds`  Y.Map: round id → {@link VoteRound} (a plain value)
+ * - `clusters` Y.Map: cluster id → {@link Cluster} (a plain value)
  *
  * The document holds only what every participant of the board may see: no author, no session,
  * no per-author field. Only the server writes it (see `apply.ts`).

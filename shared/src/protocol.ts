@@ -31,7 +31,7 @@ export const ErrorCode = {
   Unauthorized: 'unauthorized',
   /** The board or the prompt is locked by a facilitator. */
   Locked: 'locked',
-  /** The voting round is closed (or not open yet). */
+  /** The voting round is closed. */
   RoundClosed: 'round_closed',
   /** No dots left in the round, or the note has the most dots one person may give it. */
   VoteBudget: 'vote_budget',
@@ -105,7 +105,7 @@ export type CommandAck =
       applied: boolean;
       /** The replica shows the change once it holds this version. */
       version: DocVersion;
-      /** Command-specific output (e.g. the new key of `board.rotateKey`). */
+      /** Command-specific output; no command uses it yet. */
       result?: Record<string, string>;
     }
   | { ok: false; error: ProtocolError };

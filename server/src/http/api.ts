@@ -177,7 +177,7 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
         { x: 0, y: 0 },
         body.data.stations,
       ),
-      stationAssignment: body.data.assignment,
+      ...(body.data.template === 'stations' ? { stationAssignment: body.data.assignment } : {}),
     });
     const initial = Y.encodeStateAsUpdate(doc);
     doc.destroy();
