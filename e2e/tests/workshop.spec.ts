@@ -74,6 +74,8 @@ test('a trust-workbook session: projector, three participants, a timer and a 3-d
     [1, texts[1]!, 1],
     [2, texts[0]!, 1],
   ];
+  // Everyone looks at the whole board, so every note is on screen.
+  for (const page of people) await page.getByTestId('zoom-fit').click();
   for (const [who, text] of plan) {
     const page = people[who]!;
     const at = await onScreen(page, await visiblePointOf(page, byText(text)));

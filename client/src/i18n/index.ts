@@ -49,6 +49,8 @@ export function initI18n(): void {
     fallbackLng: 'fi',
     interpolation: { escapeValue: false },
     returnNull: false,
+    // No advertisement in the console of a public-sector service.
+    showSupportNotice: false,
   });
   document.documentElement.lang = lng;
 }

@@ -1,6 +1,6 @@
-import { useMemo, useSyncExternalStore } from 'react';
+import { lazy, Suspense, useMemo, useSyncExternalStore, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { parseRoute } from '../routes.js';
-import { BoardPage } from './BoardPage.js';
 import { JoinPage } from './JoinPage.js';
 import { Landing } from './Landing.js';
 import { NotFound } from './NotFound.js';
@@ -12,6 +12,19 @@ function subscribe(onChange: () => void): () => void {
 // A snapshot, not a listener-only update: a navigation made before the listener is attached
 // (a child's effect runs before its parent's) is still seen.
 const location = () => `${window.location.pathname}${window.location.hash}`;
+
+// The board (canvas, replica, sockets) is most of the code; the landing and join pages, which a
+// participant opens first on a phone, load without it.
+const BoardPage = lazy(() => import('./BoardPage.js').then((m) => ({ default: m.BoardPage })));
+
+function Loading() {
+  const { t } = useTranslation();
+  return <main className="page narrow">{t('status.connecting')}</main>;
+}
+
+function Board({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<Loading />}>{children}</Suspense>;
+}
 
 export function App() {
   const here = useSyncExternalStore(subscribe, location);
@@ -25,19 +38,32 @@ export function App() {
     case 'join':
       return <JoinPage code={route.code} />;
     case 'participant':
-      return <BoardPage key={`p:${route.code}`} code={route.code} role="participant" />;
+      return (
+        <Board>
+          <BoardPage key={`p:${route.code}`} code={route.code} role="participant" />
+        </Board>
+      );
     case 'facilitator':
       return (
-        <BoardPage
-          key={`f:${route.code}`}
-          code={route.code}
-          role="facilitator"
-          urlKey={route.key}
-        />
+        <Board>
+          <BoardPage
+            key={`f:${route.code}`}
+            code={route.code}
+            role="facilitator"
+            urlKey={route.key}
+          />
+        </Board>
       );
     case 'projector':
       return (
-        <BoardPage key={`x:${route.code}`} code={route.code} role="projector" urlKey={route.key} />
+        <Board>
+          <BoardPage
+            key={`x:${route.code}`}
+            code={route.code}
+            role="projector"
+            urlKey={route.key}
+          />
+        </Board>
       );
     default:
       return <NotFound />;

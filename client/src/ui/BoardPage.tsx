@@ -209,8 +209,9 @@ function LiveBoard({
   const dark = projector && new URLSearchParams(location.search).get('theme') === 'dark';
 
   const autoView = useMemo(
-    () => fit(contentBounds(board.prompts, board.notes), width, height),
-    [board.prompts, board.notes, width, height],
+    // A phone has no pixels to spare around the content.
+    () => fit(contentBounds(board.prompts, board.notes), width, height, compact ? 12 : 40),
+    [board.prompts, board.notes, width, height, compact],
   );
   // Follow-me: while the facilitator asks, everyone looks where they do, until they move away.
   const follow = board.meta.follow;
@@ -278,6 +279,7 @@ function LiveBoard({
       status: () => conn.getState().status,
       synced: () => conn.getState().synced,
       top: () => [...topNotes],
+      wheel: () => conn.getState().board.meta.wheel,
       stageToScreen: (p: { x: number; y: number }) => {
         const box = stageBox.current?.getBoundingClientRect();
         const s = toScreen(view, p);
@@ -317,7 +319,10 @@ function LiveBoard({
   }
 
   function addNoteInView() {
-    addNoteAt(freeSpot(board.notes, toWorld(view, { x: width / 2, y: height / 2 })));
+    // A little scatter too: notes written privately at the same moment cannot see each other.
+    const c = toWorld(view, { x: width / 2, y: height / 2 });
+    const scatter = () => (Math.random() - 0.5) * NOTE_SIZE;
+    addNoteAt(freeSpot(board.notes, { x: c.x + scatter(), y: c.y + scatter() }));
   }
 
   function addPrompt() {
@@ -422,7 +427,7 @@ function LiveBoard({
               </label>
             </>
           )}
-          {!projector && <LanguageSwitcher />}
+          {!projector && <LanguageSwitcher short />}
           {facilitator && (
             <button
               type="button"
@@ -430,7 +435,7 @@ function LiveBoard({
               aria-expanded={panel}
               data-testid="open-panel"
             >
-              {t('facilitator.panel')}
+              {t('facilitator.tools')}
             </button>
           )}
         </div>
@@ -513,30 +518,34 @@ function LiveBoard({
                   + {t('board.addPrompt')}
                 </button>
               )}
-              <button
-                type="button"
-                data-testid="zoom-out"
-                aria-label={t('board.zoomOut')}
-                onClick={() => onView(zoomAt(view, 1 / ZOOM_STEP, { x: width / 2, y: height / 2 }))}
-              >
-                −
-              </button>
-              <button
-                type="button"
-                data-testid="zoom-in"
-                aria-label={t('board.zoomIn')}
-                onClick={() => onView(zoomAt(view, ZOOM_STEP, { x: width / 2, y: height / 2 }))}
-              >
-                +
-              </button>
-              <button
-                type="button"
-                data-testid="zoom-fit"
-                aria-label={t('board.zoomFit')}
-                onClick={doFit}
-              >
-                ⤢
-              </button>
+              <div className="zoom-group" role="group" aria-label={t('board.zoom')}>
+                <button
+                  type="button"
+                  data-testid="zoom-out"
+                  aria-label={t('board.zoomOut')}
+                  onClick={() =>
+                    onView(zoomAt(view, 1 / ZOOM_STEP, { x: width / 2, y: height / 2 }))
+                  }
+                >
+                  −
+                </button>
+                <button
+                  type="button"
+                  data-testid="zoom-in"
+                  aria-label={t('board.zoomIn')}
+                  onClick={() => onView(zoomAt(view, ZOOM_STEP, { x: width / 2, y: height / 2 }))}
+                >
+                  +
+                </button>
+                <button
+                  type="button"
+                  data-testid="zoom-fit"
+                  aria-label={t('board.zoomFit')}
+                  onClick={doFit}
+                >
+                  ⤢
+                </button>
+              </div>
             </div>
           )}
           {editingNote && (

@@ -61,6 +61,8 @@ export interface CanvasProps {
   groupFill?: ReadonlyMap<string, string> | undefined;
 }
 
+/** Two adds at one spot within this long are one gesture seen twice. */
+const DOUBLE_ADD_MS = 700;
 /** Side of the corner that marks a user's own notes. */
 const OWN_CORNER = 26;
 /** Text smaller than this on screen is not drawn: an outline reads better than a smear. */
@@ -374,6 +376,7 @@ export function Canvas(props: CanvasProps) {
   const stageRef = useRef<Konva.Stage>(null);
   const pinch = useRef<{ dist: number; center: { x: number; y: number } } | null>(null);
   const lastPointer = useRef(0);
+  const lastAdd = useRef(0);
 
   const visible = visibleWorld(view, width, height);
   const margin = NOTE_SIZE;
@@ -414,6 +417,14 @@ export function Canvas(props: CanvasProps) {
     if (target !== stageRef.current && target.name() !== 'prompt-body') return;
     const at = pointerPos();
     if (!at) return;
+    // A double tap on the empty canvas is followed by the browser's emulated mouse events: a
+    // second `dblclick` (a second note) and a mousedown that would take the focus from the
+    // editor about to open. Cancelling the touchend stops them; the time check is for browsers
+    // that send them anyway.
+    if (e.evt.type === 'touchend' && e.evt.cancelable) e.evt.preventDefault();
+    const now = e.evt.timeStamp;
+    if (now - lastAdd.current < DOUBLE_ADD_MS) return;
+    lastAdd.current = now;
     const w = toWorld(view, at);
     props.onAddNoteAt({ x: Math.round(w.x - NOTE_SIZE / 2), y: Math.round(w.y - NOTE_SIZE / 2) });
   }
