@@ -8,15 +8,20 @@ import {
   canEver,
   formatJoinCode,
   newSecret,
+  MAX_LABEL_LENGTH,
   MAX_ZOOM,
   MIN_ZOOM,
   NOTE_SIZE,
   randomId,
+  type CommandInput,
   type ErrorCode,
+  type NoteColor,
+  NOTE_COLORS,
   type Role,
 } from '@pajataulu/shared';
 import { ApiError, boardInfo } from '../api.js';
 import { BoardConnection, type ConnectionState } from '../board/connection.js';
+import { UndoHistory } from '../board/history.js';
 import type { ViewNote } from '../board/overlay.js';
 import { localQueueStore, MEMORY_STORE } from '../board/queue.js';
 import { ProviderChannel, SocketChannel, type Credentials } from '../board/transport.js';
@@ -42,13 +47,14 @@ import {
   saveSession,
 } from '../saved.js';
 import { Canvas } from './Canvas.js';
-import { GROUP_FILL } from './colors.js';
+import { GROUP_FILL, NOTE_FILL } from './colors.js';
 import { FacilitatorPanel } from './FacilitatorPanel.js';
 import { LanguageSwitcher } from './LanguageSwitcher.js';
 import { NoteEditor } from './NoteEditor.js';
 import { NoteActions } from './NoteActions.js';
 import { ProjectorCorner } from './ProjectorCorner.js';
 import { PromptEditor } from './PromptEditor.js';
+import { ResultsList } from './ResultsList.js';
 import { TimerDisplay } from './Timer.js';
 import { WorkshopControls } from './WorkshopControls.js';
 
@@ -202,6 +208,41 @@ function LiveBoard({
   const [freshNote, setFreshNote] = useState<string>();
 
   const board = state.board;
+  // Undo and redo of this user's own edits; the history lives as long as the page.
+  const undoHistory = useMemo(() => new UndoHistory(), []);
+  const [, setHistoryVersion] = useState(0);
+  const act = useCallback(
+    (c: CommandInput) => {
+      undoHistory.record(c, conn.getState().board);
+      conn.run(c);
+      setHistoryVersion((v) => v + 1);
+    },
+    [conn, undoHistory],
+  );
+  const undo = useCallback(() => {
+    for (const c of undoHistory.undo()) conn.run(c);
+    setHistoryVersion((v) => v + 1);
+  }, [conn, undoHistory]);
+  const redo = useCallback(() => {
+    for (const c of undoHistory.redo()) conn.run(c);
+    setHistoryVersion((v) => v + 1);
+  }, [conn, undoHistory]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 'z') return;
+      const el = e.target as HTMLElement | null;
+      if (el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable))
+        return;
+      e.preventDefault();
+      if (e.shiftKey) redo();
+      else undo();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [undo, redo]);
+  // Notes a facilitator picked (Shift + click) for bulk moves, colours and clusters.
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [clusterLabel, setClusterLabel] = useState('');
   const serverNow = useCallback(() => conn.now(), [conn]);
   const facilitator = role === 'facilitator';
   const projector = role === 'projector';
@@ -295,12 +336,18 @@ function LiveBoard({
     () => new Map(board.meta.groups.map((g) => [g.id, g.label])),
     [board.meta.groups],
   );
+  const clusterLabels = useMemo(
+    () => new Map(board.clusters.map((c) => [c.id, c.label])),
+    [board.clusters],
+  );
+  const myStation = state.station ? board.prompts.find((p) => p.id === state.station) : undefined;
+  const lastClosed = [...board.rounds].reverse().find((r) => r.state === 'closed');
   const waitingTotal = board.meta.waiting + board.prompts.reduce((s, p) => s + p.waiting, 0);
 
   function addNoteAt(at: { x: number; y: number }) {
     if (!canEver(role, 'note.add')) return;
     const id = randomId(20);
-    conn.run({ type: 'note.add', id, x: at.x, y: at.y, text: '' });
+    act({ type: 'note.add', id, x: at.x, y: at.y, text: '' });
     // Bring a note added from far out close enough to read and type into.
     if (view.scale < READABLE_SCALE) {
       onView(
@@ -334,7 +381,7 @@ function LiveBoard({
       : { x: c.x - NEW_PROMPT_W / 2, y: c.y - NEW_PROMPT_H / 2 };
     const id = randomId(20);
     const rect = { x: Math.round(at.x), y: Math.round(at.y), w: NEW_PROMPT_W, h: NEW_PROMPT_H };
-    conn.run({ type: 'prompt.add', id, title: t('board.newPrompt'), ...rect });
+    act({ type: 'prompt.add', id, title: t('board.newPrompt'), ...rect });
     onView(fit(rect, width, height, 60, 1));
     setEditing({ kind: 'prompt', id });
   }
@@ -476,14 +523,38 @@ function LiveBoard({
               onAddNoteAt={projector || (board.meta.locked && !facilitator) ? undefined : addNoteAt}
               roundId={shownRound?.id}
               highlight={topNotes}
-              onSelectNote={projector ? undefined : (id) => setEditing({ kind: 'actions', id })}
+              onSelectNote={
+                projector
+                  ? undefined
+                  : (id, additive) => {
+                      if (facilitator && (additive || selected.size > 0)) {
+                        const next = new Set(selected);
+                        if (next.has(id)) next.delete(id);
+                        else next.add(id);
+                        setSelected(next);
+                      } else setEditing({ kind: 'actions', id });
+                    }
+              }
               onOpenNote={(id) => {
                 const n = board.notes.find((x) => x.id === id);
                 if (n && canEdit(n)) setEditing({ kind: 'note', id });
               }}
-              onMoveNote={(id, x, y) => conn.run({ type: 'note.move', id, x, y })}
-              onMovePrompt={(id, x, y) => conn.run({ type: 'prompt.update', id, x, y })}
-              onResizePrompt={(id, w, h) => conn.run({ type: 'prompt.update', id, w, h })}
+              onMoveNote={(id, x, y) => {
+                const n = board.notes.find((m) => m.id === id);
+                if (n && facilitator && selected.has(id) && selected.size > 1) {
+                  // Dragging one of several selected notes moves them all.
+                  const dx = x - n.x;
+                  const dy = y - n.y;
+                  const moves = board.notes
+                    .filter((m) => selected.has(m.id))
+                    .map((m) => ({ id: m.id, x: Math.round(m.x + dx), y: Math.round(m.y + dy) }));
+                  act({ type: 'notes.move', moves });
+                } else act({ type: 'note.move', id, x, y });
+              }}
+              selected={selected}
+              clusterLabels={clusterLabels}
+              onMovePrompt={(id, x, y) => act({ type: 'prompt.update', id, x, y })}
+              onResizePrompt={(id, w, h) => act({ type: 'prompt.update', id, w, h })}
               onOpenPrompt={facilitator ? (id) => setEditing({ kind: 'prompt', id }) : undefined}
               pointer={facilitator ? undefined : state.pointer}
               onPointer={
@@ -546,6 +617,93 @@ function LiveBoard({
                   ⤢
                 </button>
               </div>
+              {!projector && (
+                <div className="history-group" role="group" aria-label={t('history.undo')}>
+                  <button
+                    type="button"
+                    data-testid="undo"
+                    aria-label={t('history.undo')}
+                    disabled={!undoHistory.canUndo}
+                    onClick={undo}
+                  >
+                    ↶
+                  </button>
+                  <button
+                    type="button"
+                    data-testid="redo"
+                    aria-label={t('history.redo')}
+                    disabled={!undoHistory.canRedo}
+                    onClick={redo}
+                  >
+                    ↷
+                  </button>
+                </div>
+              )}
+              {myStation && (
+                <button
+                  type="button"
+                  data-testid="go-to-group"
+                  onClick={() => onView(fit(myStation, width, height, 24, 2))}
+                >
+                  {t('board.goToGroup')}
+                </button>
+              )}
+            </div>
+          )}
+          {facilitator && selected.size > 0 && (
+            <div
+              className="selection-bar"
+              role="toolbar"
+              aria-label={t('cluster.selected', { count: selected.size })}
+              data-testid="selection-bar"
+            >
+              <span>{t('cluster.selected', { count: selected.size })}</span>
+              <div className="swatches" role="group" aria-label={t('cluster.colour')}>
+                {NOTE_COLORS.map((c: NoteColor) => (
+                  <button
+                    key={c}
+                    type="button"
+                    className="swatch"
+                    aria-label={t(`colors.${c}`)}
+                    style={{ background: NOTE_FILL[c] }}
+                    onClick={() => act({ type: 'notes.update', ids: [...selected], color: c })}
+                  />
+                ))}
+              </div>
+              <input
+                aria-label={t('cluster.label')}
+                placeholder={t('cluster.label')}
+                data-testid="cluster-label"
+                value={clusterLabel}
+                maxLength={MAX_LABEL_LENGTH}
+                onChange={(e) => setClusterLabel(e.target.value)}
+              />
+              <button
+                type="button"
+                className="primary"
+                data-testid="cluster-add"
+                disabled={clusterLabel.trim() === ''}
+                onClick={() => {
+                  act({
+                    type: 'cluster.add',
+                    id: randomId(20),
+                    label: clusterLabel.trim(),
+                    noteIds: [...selected],
+                  });
+                  setClusterLabel('');
+                  setSelected(new Set());
+                }}
+              >
+                {t('cluster.group')}
+              </button>
+              <button type="button" onClick={() => setSelected(new Set())}>
+                {t('cluster.clear')}
+              </button>
+            </div>
+          )}
+          {projector && lastClosed && !openRound && (
+            <div className="projector-results">
+              <ResultsList round={lastClosed} notes={board.notes} large />
             </div>
           )}
           {editingNote && (
@@ -582,12 +740,12 @@ function LiveBoard({
                   // Nothing was written: leave no empty note behind.
                   conn.run({ type: 'note.delete', id: editingNote.id });
                 } else if (text !== editingNote.text || color !== editingNote.color) {
-                  conn.run({ type: 'note.update', id: editingNote.id, text, color });
+                  act({ type: 'note.update', id: editingNote.id, text, color });
                 }
                 setEditing(null);
               }}
               onDelete={() => {
-                conn.run({ type: 'note.delete', id: editingNote.id });
+                act({ type: 'note.delete', id: editingNote.id });
                 setEditing(null);
               }}
               onClose={() => {
@@ -637,7 +795,7 @@ function LiveBoard({
               prompt={editingPrompt}
               onSave={(title) => {
                 if (title.trim() && title !== editingPrompt.title)
-                  conn.run({ type: 'prompt.update', id: editingPrompt.id, title: title.trim() });
+                  act({ type: 'prompt.update', id: editingPrompt.id, title: title.trim() });
                 setEditing(null);
               }}
               onToggleLock={() =>
@@ -660,7 +818,7 @@ function LiveBoard({
                 setEditing(null);
               }}
               onDelete={() => {
-                conn.run({ type: 'prompt.delete', id: editingPrompt.id });
+                act({ type: 'prompt.delete', id: editingPrompt.id });
                 setEditing(null);
               }}
               onClose={() => setEditing(null)}
@@ -694,6 +852,7 @@ function LiveBoard({
             }}
             onClose={() => setPanel(false)}
           >
+            {lastClosed && <ResultsList round={lastClosed} notes={board.notes} />}
             <WorkshopControls
               meta={board.meta}
               openRound={openRound}

@@ -44,7 +44,11 @@ export interface CanvasProps {
   onAddNoteAt?: (world: { x: number; y: number }) => void;
   onOpenNote?: (id: string) => void;
   /** A single click or tap on a note. */
-  onSelectNote?: (id: string) => void;
+  onSelectNote?: (id: string, additive: boolean) => void;
+  /** Notes the facilitator has selected for bulk actions. */
+  selected?: ReadonlySet<string>;
+  /** Cluster labels by id, shown on their notes. */
+  clusterLabels?: ReadonlyMap<string, string>;
   onMoveNote?: (id: string, x: number, y: number) => void;
   onMovePrompt?: (id: string, x: number, y: number) => void;
   onResizePrompt?: (id: string, w: number, h: number) => void;
@@ -251,16 +255,19 @@ function NoteShape(props: {
   groupLabel: string | undefined;
   labels: { yours: string; onlyYou: string; hidden: string };
   highlighted: boolean;
+  selected: boolean;
+  clusterLabel: string | undefined;
   votes: number | undefined;
   dimmed: boolean;
   fill: string | undefined;
   onOpen?: ((id: string) => void) | undefined;
-  onSelect?: ((id: string) => void) | undefined;
+  onSelect?: ((id: string, additive: boolean) => void) | undefined;
   onMove?: ((id: string, x: number, y: number) => void) | undefined;
 }) {
   const { note: n } = props;
   const readable = 16 * props.scale >= MIN_READABLE_PX;
   const footer: string[] = [];
+  if (props.clusterLabel) footer.push(`▣ ${props.clusterLabel}`);
   if (n.author) footer.push(n.author);
   if (props.groupLabel) footer.push(props.groupLabel);
   if (n.offstage === 'private') footer.push(props.labels.onlyYou);
@@ -282,11 +289,11 @@ function NoteShape(props: {
       }}
       onClick={(e) => {
         e.cancelBubble = true;
-        props.onSelect?.(n.id);
+        props.onSelect?.(n.id, e.evt.shiftKey || e.evt.ctrlKey || e.evt.metaKey);
       }}
       onTap={(e) => {
         e.cancelBubble = true;
-        props.onSelect?.(n.id);
+        props.onSelect?.(n.id, false);
       }}
       onDblClick={(e) => {
         e.cancelBubble = true;
@@ -307,9 +314,17 @@ function NoteShape(props: {
         shadowBlur={readable ? 8 : 0}
         shadowOffsetY={3}
         stroke={
-          props.highlighted ? '#c0392b' : n.offstage ? ACCENT : props.mine ? '#7a8a91' : undefined
+          props.selected
+            ? '#1f6f8b'
+            : props.highlighted
+              ? '#c0392b'
+              : n.offstage
+                ? ACCENT
+                : props.mine
+                  ? '#7a8a91'
+                  : undefined
         }
-        strokeWidth={props.highlighted ? 5 : 2}
+        strokeWidth={props.selected ? 6 : props.highlighted ? 5 : 2}
         dash={n.pending || n.offstage ? [8, 6] : undefined}
         opacity={n.offstage === 'hidden' ? 0.55 : props.dimmed ? 0.25 : 1}
       />
@@ -531,6 +546,8 @@ export function Canvas(props: CanvasProps) {
             groupLabel={n.group ? props.groupLabels.get(n.group) : undefined}
             labels={labels}
             highlighted={props.highlight?.has(n.id) ?? false}
+            selected={props.selected?.has(n.id) ?? false}
+            clusterLabel={n.cluster ? props.clusterLabels?.get(n.cluster) : undefined}
             votes={roundId ? n.votes[roundId] : undefined}
             dimmed={props.filterGroup !== undefined && n.group !== props.filterGroup}
             fill={n.group ? props.groupFill?.get(n.group) : undefined}
