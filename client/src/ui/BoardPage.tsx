@@ -857,8 +857,13 @@ function LiveBoard({
               meta={board.meta}
               openRound={openRound}
               actions={{
-                setTimer: (minutes, onEnd) =>
-                  conn.run({ type: 'timer.set', durationMs: Math.round(minutes * 60_000), onEnd }),
+                setTimer: (minutes, onEnd, sound) =>
+                  conn.run({
+                    type: 'timer.set',
+                    durationMs: Math.round(minutes * 60_000),
+                    onEnd,
+                    sound,
+                  }),
                 startTimer: () => conn.run({ type: 'timer.start' }),
                 pauseTimer: () => conn.run({ type: 'timer.pause' }),
                 addMinute: () => conn.run({ type: 'timer.addTime', ms: 60_000 }),

@@ -257,6 +257,7 @@ function NoteShape(props: {
   highlighted: boolean;
   selected: boolean;
   clusterLabel: string | undefined;
+  monthLabel: string | undefined;
   votes: number | undefined;
   dimmed: boolean;
   fill: string | undefined;
@@ -267,6 +268,7 @@ function NoteShape(props: {
   const { note: n } = props;
   const readable = 16 * props.scale >= MIN_READABLE_PX;
   const footer: string[] = [];
+  if (props.monthLabel) footer.push(props.monthLabel);
   if (props.clusterLabel) footer.push(`▣ ${props.clusterLabel}`);
   if (n.author) footer.push(n.author);
   if (props.groupLabel) footer.push(props.groupLabel);
@@ -405,6 +407,10 @@ export function Canvas(props: CanvasProps) {
     intersects(area, { x: n.x, y: n.y, w: NOTE_SIZE, h: NOTE_SIZE }),
   );
   const prompts = board.prompts.filter((p) => intersects(area, { x: p.x, y: p.y, w: p.w, h: p.h }));
+  const monthNames = useMemo(() => {
+    const fmt = new Intl.DateTimeFormat(currentLanguage(), { month: 'long' });
+    return Array.from({ length: 12 }, (_, i) => fmt.format(new Date(2024, i, 15)));
+  }, []);
   const labels = {
     yours: t('board.yours'),
     onlyYou: t('board.onlyYou'),
@@ -521,7 +527,6 @@ export function Canvas(props: CanvasProps) {
       aria-label={t('board.canvas')}
     >
       <Layer>
-        {board.meta.wheel && <WheelShape wheel={board.meta.wheel} />}
         {prompts.map((p) => (
           <PromptShape
             key={p.id}
@@ -534,6 +539,8 @@ export function Canvas(props: CanvasProps) {
             waitingLabel={t('board.waiting', { count: p.waiting })}
           />
         ))}
+        {/* Over its prompt's body, which holds it; it takes no clicks, so notes drop through. */}
+        {board.meta.wheel && <WheelShape wheel={board.meta.wheel} />}
       </Layer>
       <Layer>
         {notes.map((n) => (
@@ -548,6 +555,7 @@ export function Canvas(props: CanvasProps) {
             highlighted={props.highlight?.has(n.id) ?? false}
             selected={props.selected?.has(n.id) ?? false}
             clusterLabel={n.cluster ? props.clusterLabels?.get(n.cluster) : undefined}
+            monthLabel={n.month ? monthNames[n.month - 1] : undefined}
             votes={roundId ? n.votes[roundId] : undefined}
             dimmed={props.filterGroup !== undefined && n.group !== props.filterGroup}
             fill={n.group ? props.groupFill?.get(n.group) : undefined}

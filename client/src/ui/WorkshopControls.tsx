@@ -15,7 +15,7 @@ import {
 const DEFAULT_TIMER_MINUTES = 5;
 
 export interface WorkshopActions {
-  setTimer: (minutes: number, onEnd: TimerEndAction) => void;
+  setTimer: (minutes: number, onEnd: TimerEndAction, sound: boolean) => void;
   startTimer: () => void;
   pauseTimer: () => void;
   addMinute: () => void;
@@ -39,6 +39,7 @@ export function WorkshopControls({
   const { t } = useTranslation();
   const [minutes, setMinutes] = useState(DEFAULT_TIMER_MINUTES);
   const [onEnd, setOnEnd] = useState<TimerEndAction>('none');
+  const [sound, setSound] = useState(true);
   const [dots, setDots] = useState(3);
   const [maxPerNote, setMaxPerNote] = useState(1);
   const [showTotals, setShowTotals] = useState(false);
@@ -72,11 +73,15 @@ export function WorkshopControls({
             </option>
           ))}
         </select>
+        <label className="check">
+          <input type="checkbox" checked={sound} onChange={(e) => setSound(e.target.checked)} />
+          {t('timer.sound')}
+        </label>
         <div className="button-grid">
           <button
             type="button"
             data-testid="timer-set"
-            onClick={() => actions.setTimer(minutes, onEnd)}
+            onClick={() => actions.setTimer(minutes, onEnd, sound)}
           >
             {t('timer.set')}
           </button>
