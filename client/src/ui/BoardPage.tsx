@@ -565,10 +565,19 @@ function LiveBoard({
               }
             />
           )}
-          {state.synced && board.notes.length === 0 && board.prompts.length === 0 && !projector && (
-            <div className="empty-hint">
-              <p>{t('board.empty')}</p>
-              <p className="muted">{t('board.emptyHint')}</p>
+          {state.synced && board.notes.length === 0 && board.prompts.length === 0 && (
+            <div className="empty-hint" aria-live="polite">
+              {waitingTotal > 0 ? (
+                // Everything written so far waits for the reveal: say so, rather than "empty".
+                <p data-testid="board-waiting">{t('board.waiting', { count: waitingTotal })}</p>
+              ) : (
+                !projector && (
+                  <>
+                    <p>{t('board.empty')}</p>
+                    <p className="muted">{t('board.emptyHint')}</p>
+                  </>
+                )
+              )}
             </div>
           )}
           {!projector && (
