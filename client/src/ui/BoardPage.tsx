@@ -50,6 +50,7 @@ import { Canvas } from './Canvas.js';
 import { GROUP_FILL, NOTE_FILL } from './colors.js';
 import { FacilitatorPanel } from './FacilitatorPanel.js';
 import { LanguageSwitcher } from './LanguageSwitcher.js';
+import { ListView } from './ListView.js';
 import { NoteEditor } from './NoteEditor.js';
 import { NoteActions } from './NoteActions.js';
 import { ProjectorCorner } from './ProjectorCorner.js';
@@ -242,6 +243,8 @@ function LiveBoard({
   }, [undo, redo]);
   // Notes a facilitator picked (Shift + click) for bulk moves, colours and clusters.
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  // The board as an accessible list instead of a canvas.
+  const [listMode, setListMode] = useState(false);
   const [clusterLabel, setClusterLabel] = useState('');
   const serverNow = useCallback(() => conn.now(), [conn]);
   const facilitator = role === 'facilitator';
@@ -474,6 +477,16 @@ function LiveBoard({
               </label>
             </>
           )}
+          {!projector && (
+            <button
+              type="button"
+              data-testid="toggle-list"
+              aria-pressed={listMode}
+              onClick={() => setListMode((v) => !v)}
+            >
+              {listMode ? t('list.showCanvas') : t('list.showList')}
+            </button>
+          )}
           {!projector && <LanguageSwitcher short />}
           {facilitator && (
             <button
@@ -506,7 +519,21 @@ function LiveBoard({
       )}
       <div className="board-main">
         <div className="stage-box" ref={stageBox}>
-          {width > 0 && (
+          {listMode && !projector && (
+            <ListView
+              board={board}
+              own={state.own}
+              canAdd={canEver(role, 'note.add') && (!board.meta.locked || facilitator)}
+              canEdit={canEdit}
+              canVote={role === 'participant'}
+              openRound={openRound}
+              myDots={myDots}
+              dotsLeft={dotsLeft}
+              groupLabels={groupLabels}
+              run={act}
+            />
+          )}
+          {width > 0 && !(listMode && !projector) && (
             <Canvas
               board={board}
               own={state.own}
@@ -580,7 +607,7 @@ function LiveBoard({
               )}
             </div>
           )}
-          {!projector && (
+          {!projector && !listMode && (
             <div className="toolbar" role="toolbar" aria-label={t('board.canvas')}>
               {canEver(role, 'note.add') && (
                 <button
