@@ -500,72 +500,79 @@ export function Canvas(props: CanvasProps) {
   }
 
   return (
-    <Stage
-      ref={stageRef}
-      width={width}
-      height={height}
-      x={view.x}
-      y={view.y}
-      scaleX={view.scale}
-      scaleY={view.scale}
-      draggable
-      onDragEnd={(e) => {
-        if (e.target === stageRef.current)
-          props.onView({ ...view, x: e.target.x(), y: e.target.y() });
-      }}
-      onWheel={onWheel}
-      onDblClick={props.readOnly ? undefined : addAtPointer}
-      onDblTap={props.readOnly ? undefined : addAtPointer}
-      onTouchMove={onTouchMove}
-      onTouchEnd={() => {
-        pinch.current = null;
-        stageRef.current?.draggable(true);
-      }}
-      onMouseMove={onPointerMove}
-      onMouseLeave={() => props.onPointer?.(null)}
+    // The canvas is a picture for screen readers; the list view is the way to read and edit by text.
+    <div
       role="img"
-      aria-label={t('board.canvas')}
+      aria-label={t('board.canvasLabel', {
+        notes: board.notes.length,
+        prompts: board.prompts.length,
+      })}
     >
-      <Layer>
-        {prompts.map((p) => (
-          <PromptShape
-            key={p.id}
-            prompt={p}
-            scale={view.scale}
-            facilitator={props.facilitator}
-            onMove={props.onMovePrompt}
-            onResize={props.onResizePrompt}
-            onOpen={props.onOpenPrompt}
-            waitingLabel={t('board.waiting', { count: p.waiting })}
-          />
-        ))}
-        {/* Over its prompt's body, which holds it; it takes no clicks, so notes drop through. */}
-        {board.meta.wheel && <WheelShape wheel={board.meta.wheel} />}
-      </Layer>
-      <Layer>
-        {notes.map((n) => (
-          <NoteShape
-            key={n.id}
-            note={n}
-            mine={props.own.has(n.id)}
-            draggable={!props.readOnly && props.canEdit(n)}
-            scale={view.scale}
-            groupLabel={n.group ? props.groupLabels.get(n.group) : undefined}
-            labels={labels}
-            highlighted={props.highlight?.has(n.id) ?? false}
-            selected={props.selected?.has(n.id) ?? false}
-            clusterLabel={n.cluster ? props.clusterLabels?.get(n.cluster) : undefined}
-            monthLabel={n.month ? monthNames[n.month - 1] : undefined}
-            votes={roundId ? n.votes[roundId] : undefined}
-            dimmed={props.filterGroup !== undefined && n.group !== props.filterGroup}
-            fill={n.group ? props.groupFill?.get(n.group) : undefined}
-            onOpen={props.onOpenNote}
-            onSelect={props.onSelectNote}
-            onMove={props.onMoveNote}
-          />
-        ))}
-      </Layer>
-      <Layer listening={false}>{pointer}</Layer>
-    </Stage>
+      <Stage
+        ref={stageRef}
+        width={width}
+        height={height}
+        x={view.x}
+        y={view.y}
+        scaleX={view.scale}
+        scaleY={view.scale}
+        draggable
+        onDragEnd={(e) => {
+          if (e.target === stageRef.current)
+            props.onView({ ...view, x: e.target.x(), y: e.target.y() });
+        }}
+        onWheel={onWheel}
+        onDblClick={props.readOnly ? undefined : addAtPointer}
+        onDblTap={props.readOnly ? undefined : addAtPointer}
+        onTouchMove={onTouchMove}
+        onTouchEnd={() => {
+          pinch.current = null;
+          stageRef.current?.draggable(true);
+        }}
+        onMouseMove={onPointerMove}
+        onMouseLeave={() => props.onPointer?.(null)}
+      >
+        <Layer>
+          {prompts.map((p) => (
+            <PromptShape
+              key={p.id}
+              prompt={p}
+              scale={view.scale}
+              facilitator={props.facilitator}
+              onMove={props.onMovePrompt}
+              onResize={props.onResizePrompt}
+              onOpen={props.onOpenPrompt}
+              waitingLabel={t('board.waiting', { count: p.waiting })}
+            />
+          ))}
+          {/* Over its prompt's body, which holds it; it takes no clicks, so notes drop through. */}
+          {board.meta.wheel && <WheelShape wheel={board.meta.wheel} />}
+        </Layer>
+        <Layer>
+          {notes.map((n) => (
+            <NoteShape
+              key={n.id}
+              note={n}
+              mine={props.own.has(n.id)}
+              draggable={!props.readOnly && props.canEdit(n)}
+              scale={view.scale}
+              groupLabel={n.group ? props.groupLabels.get(n.group) : undefined}
+              labels={labels}
+              highlighted={props.highlight?.has(n.id) ?? false}
+              selected={props.selected?.has(n.id) ?? false}
+              clusterLabel={n.cluster ? props.clusterLabels?.get(n.cluster) : undefined}
+              monthLabel={n.month ? monthNames[n.month - 1] : undefined}
+              votes={roundId ? n.votes[roundId] : undefined}
+              dimmed={props.filterGroup !== undefined && n.group !== props.filterGroup}
+              fill={n.group ? props.groupFill?.get(n.group) : undefined}
+              onOpen={props.onOpenNote}
+              onSelect={props.onSelectNote}
+              onMove={props.onMoveNote}
+            />
+          ))}
+        </Layer>
+        <Layer listening={false}>{pointer}</Layer>
+      </Stage>
+    </div>
   );
 }
