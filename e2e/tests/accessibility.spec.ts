@@ -16,8 +16,14 @@ interface Violation {
 async function violations(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: AXE });
   const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Violation[] }> } }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    const axe = (
+      window as unknown as {
+        axe: { run(ctx: Document, opts: object): Promise<{ violations: Violation[] }> };
+      }
+    ).axe;
+    const r = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
     return r.violations;
   });
   return found
@@ -26,7 +32,9 @@ async function violations(page: Page): Promise<string[]> {
 }
 
 for (const lang of ['fi', 'sv', 'en'] as const) {
-  test(`no serious or critical accessibility violations on the main pages (${lang})`, async ({ browser }) => {
+  test(`no serious or critical accessibility violations on the main pages (${lang})`, async ({
+    browser,
+  }) => {
     const { page: f } = await newPage(browser, DESKTOP, lang);
     await f.goto('/');
     expect(await violations(f), 'landing').toEqual([]);

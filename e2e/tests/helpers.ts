@@ -93,6 +93,12 @@ export async function createBoard(page: Page, title: string, template = 'blank')
   return code;
 }
 
+/** Shows the canvas rather than the list (phones start with the list). */
+export async function showCanvas(page: Page): Promise<void> {
+  const toggle = page.getByTestId('toggle-list');
+  if ((await toggle.getAttribute('aria-pressed')) === 'true') await toggle.click();
+}
+
 /** Joins by typing the code on the landing page, as a participant would. */
 export async function joinByCode(page: Page, code: string, group?: string): Promise<void> {
   await page.goto('/');
@@ -103,6 +109,7 @@ export async function joinByCode(page: Page, code: string, group?: string): Prom
   if (group) await page.getByTestId(`join-group-${group}`).check();
   await page.getByTestId('join-submit').click();
   await synced(page);
+  await showCanvas(page);
 }
 
 /** Adds a note with the toolbar button and types its text. Returns the note's id. */

@@ -244,7 +244,8 @@ function LiveBoard({
   // Notes a facilitator picked (Shift + click) for bulk moves, colours and clusters.
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   // The board as an accessible list instead of a canvas.
-  const [listMode, setListMode] = useState(false);
+  // The list is the default on narrow screens (phones), where a canvas is hardest to use.
+  const [listMode, setListMode] = useState(() => window.innerWidth < COMPACT_WIDTH);
   const [clusterLabel, setClusterLabel] = useState('');
   const serverNow = useCallback(() => conn.now(), [conn]);
   const facilitator = role === 'facilitator';
