@@ -7,6 +7,7 @@ export type Route =
   | { name: 'participant'; code: string }
   | { name: 'facilitator'; code: string; key: string | undefined }
   | { name: 'projector'; code: string; key: string | undefined }
+  | { name: 'accessibility' }
   | { name: 'notFound' };
 
 function keyFromHash(hash: string): string | undefined {
@@ -16,6 +17,8 @@ function keyFromHash(hash: string): string | undefined {
 
 export function parseRoute(pathname: string, hash: string): Route {
   if (pathname === '/' || pathname === '') return { name: 'landing' };
+  if (/^\/(saavutettavuus|tillganglighet|accessibility)\/?$/.test(pathname))
+    return { name: 'accessibility' };
   const m = /^\/([jbfp])\/([^/]+)\/?$/.exec(pathname);
   const code = m ? normalizeJoinCode(decodeURIComponent(m[2]!)) : undefined;
   if (!m || !code) return { name: 'notFound' };
@@ -34,5 +37,6 @@ export function parseRoute(pathname: string, hash: string): Route {
 /** Moves to another address without reloading. */
 export function navigate(path: string): void {
   history.pushState(null, '', path);
+  window.scrollTo(0, 0);
   window.dispatchEvent(new PopStateEvent('popstate'));
 }

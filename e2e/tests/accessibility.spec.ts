@@ -36,6 +36,9 @@ for (const lang of ['fi', 'sv', 'en'] as const) {
     browser,
   }) => {
     const { page: f } = await newPage(browser, DESKTOP, lang);
+    await f.goto('/saavutettavuus');
+    await expect(f.getByRole('heading', { level: 1 })).toBeVisible();
+    expect(await violations(f), 'accessibility statement').toEqual([]);
     await f.goto('/');
     expect(await violations(f), 'landing').toEqual([]);
     await f.getByTestId('create-title').fill('Saavutettavuus');

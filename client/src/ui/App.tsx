@@ -1,6 +1,7 @@
 import { lazy, Suspense, useMemo, useSyncExternalStore, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { parseRoute } from '../routes.js';
+import { AccessibilityStatement } from './AccessibilityStatement.js';
 import { JoinPage } from './JoinPage.js';
 import { Landing } from './Landing.js';
 import { NotFound } from './NotFound.js';
@@ -35,6 +36,8 @@ export function App() {
   switch (route.name) {
     case 'landing':
       return <Landing />;
+    case 'accessibility':
+      return <AccessibilityStatement />;
     case 'join':
       return <JoinPage code={route.code} />;
     case 'participant':

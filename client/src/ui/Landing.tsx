@@ -216,6 +216,18 @@ export function Landing() {
           </section>
         </div>
       </main>
+      <footer className="site-footer">
+        <a
+          href="/saavutettavuus"
+          data-testid="a11y-link"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate('/saavutettavuus');
+          }}
+        >
+          {t('a11y.link')}
+        </a>
+      </footer>
     </div>
   );
 }
