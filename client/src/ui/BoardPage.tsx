@@ -51,6 +51,7 @@ import { GROUP_FILL, NOTE_FILL } from './colors.js';
 import { FacilitatorPanel } from './FacilitatorPanel.js';
 import { LanguageSwitcher } from './LanguageSwitcher.js';
 import { ListView } from './ListView.js';
+import { ShortcutHelp } from './ShortcutHelp.js';
 import { NoteEditor } from './NoteEditor.js';
 import { NoteActions } from './NoteActions.js';
 import { ProjectorCorner } from './ProjectorCorner.js';
@@ -67,6 +68,8 @@ const READABLE_SCALE = 0.8;
 const PROMPT_GAP = 80;
 const NEW_PROMPT_W = 600;
 const NEW_PROMPT_H = 500;
+/** How far an arrow key pans the canvas, in screen pixels. */
+const PAN_STEP = 80;
 /** Width of the screen a follow-me zoom is expressed for. */
 const FOLLOW_REFERENCE_WIDTH = 1000;
 /** Notes highlighted as the top of a voting round. */
@@ -376,6 +379,55 @@ function LiveBoard({
     addNoteAt(freeSpot(board.notes, { x: c.x + scatter(), y: c.y + scatter() }));
   }
 
+  // Keyboard shortcuts of the canvas (listed in the help dialog). Typing in a field is left alone.
+  const [help, setHelp] = useState(false);
+  const shortcut = useRef<(e: KeyboardEvent) => void>(() => undefined);
+  useEffect(() => {
+    shortcut.current = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement | null;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (
+        el &&
+        (el.tagName === 'INPUT' ||
+          el.tagName === 'TEXTAREA' ||
+          el.tagName === 'SELECT' ||
+          el.isContentEditable)
+      )
+        return;
+      const centre = { x: width / 2, y: height / 2 };
+      const pan = (dx: number, dy: number) => onView({ ...view, x: view.x + dx, y: view.y + dy });
+      switch (e.key) {
+        case '?':
+          setHelp((v) => !v);
+          break;
+        case 'Escape':
+          setHelp(false);
+          return;
+        case 'l':
+        case 'L':
+          setListMode((v) => !v);
+          break;
+        default:
+          if (listMode || projector) return;
+          if (e.key === 'ArrowLeft') pan(PAN_STEP, 0);
+          else if (e.key === 'ArrowRight') pan(-PAN_STEP, 0);
+          else if (e.key === 'ArrowUp') pan(0, PAN_STEP);
+          else if (e.key === 'ArrowDown') pan(0, -PAN_STEP);
+          else if (e.key === '+' || e.key === '=') onView(zoomAt(view, ZOOM_STEP, centre));
+          else if (e.key === '-') onView(zoomAt(view, 1 / ZOOM_STEP, centre));
+          else if (e.key === '0') doFit();
+          else if ((e.key === 'n' || e.key === 'N') && canEver(role, 'note.add')) addNoteInView();
+          else return;
+      }
+      e.preventDefault();
+    };
+  });
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => shortcut.current(e);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
   function addPrompt() {
     // Beside what is there already, so a new area never covers another.
     const bounds = contentBounds(board.prompts, board.notes);
@@ -486,6 +538,16 @@ function LiveBoard({
               onClick={() => setListMode((v) => !v)}
             >
               {listMode ? t('list.showCanvas') : t('list.showList')}
+            </button>
+          )}
+          {!projector && !compact && (
+            <button
+              type="button"
+              aria-label={t('shortcuts.open')}
+              data-testid="open-help"
+              onClick={() => setHelp(true)}
+            >
+              ?
             </button>
           )}
           {!projector && <LanguageSwitcher short />}
@@ -942,6 +1004,7 @@ function LiveBoard({
         )}
       </div>
       {projector && <ProjectorCorner code={code} dark={dark} />}
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
       {toast && (
         <div className="toast" role="alert">
           {toast}
