@@ -68,6 +68,24 @@ const READABLE_SCALE = 0.8;
 const PROMPT_GAP = 80;
 const NEW_PROMPT_W = 600;
 const NEW_PROMPT_H = 500;
+/** Where the high-contrast choice is remembered. */
+const HIGH_CONTRAST_KEY = 'pajataulu:high-contrast';
+
+function readSetting(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+function writeSetting(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // Not remembered; still applied on this page.
+  }
+}
+
 /** How far an arrow key pans the canvas, in screen pixels. */
 const PAN_STEP = 80;
 /** Width of the screen a follow-me zoom is expressed for. */
@@ -249,6 +267,17 @@ function LiveBoard({
   // The board as an accessible list instead of a canvas.
   // The list is the default on narrow screens (phones), where a canvas is hardest to use.
   const [listMode, setListMode] = useState(() => window.innerWidth < COMPACT_WIDTH);
+  // High contrast: the browser's preference, or the user's choice, remembered.
+  const [highContrast, setHighContrast] = useState(() => {
+    const saved = readSetting(HIGH_CONTRAST_KEY);
+    return saved === null
+      ? window.matchMedia?.('(prefers-contrast: more)').matches === true
+      : saved === '1';
+  });
+  const toggleContrast = () => {
+    writeSetting(HIGH_CONTRAST_KEY, highContrast ? '0' : '1');
+    setHighContrast(!highContrast);
+  };
   const [clusterLabel, setClusterLabel] = useState('');
   const serverNow = useCallback(() => conn.now(), [conn]);
   const facilitator = role === 'facilitator';
@@ -480,7 +509,12 @@ function LiveBoard({
       : undefined;
 
   return (
-    <div className={`board-page${projector ? ' projector' : ''}${dark ? ' dark' : ''}`}>
+    <div
+      className={`board-page${projector ? ' projector' : ''}${dark ? ' dark' : ''}${highContrast ? ' high-contrast' : ''}`}
+    >
+      <a className="skip-link" href="#board-main">
+        {t('list.skip')}
+      </a>
       <header className="board-bar">
         <div className="bar-left">
           <span className="logo" aria-hidden="true" />
@@ -580,7 +614,7 @@ function LiveBoard({
           {t('vote.banner')} {t('vote.dotsLeft', { count: dotsLeft })}
         </p>
       )}
-      <div className="board-main">
+      <div className="board-main" id="board-main" tabIndex={-1}>
         <div className="stage-box" ref={stageBox}>
           {listMode && !projector && (
             <ListView
@@ -594,6 +628,10 @@ function LiveBoard({
               dotsLeft={dotsLeft}
               groupLabels={groupLabels}
               run={act}
+              onShowOnCanvas={(n) => {
+                setListMode(false);
+                onView(fit({ x: n.x, y: n.y, w: NOTE_SIZE, h: NOTE_SIZE }, width, height, 80, 1.5));
+              }}
             />
           )}
           {width > 0 && !(listMode && !projector) && (
@@ -607,6 +645,7 @@ function LiveBoard({
               facilitator={facilitator}
               readOnly={projector}
               groupLabels={groupLabels}
+              highContrast={highContrast}
               filterGroup={filterGroup}
               groupFill={colorByGroup ? groupFill : undefined}
               canEdit={canEdit}
@@ -1004,7 +1043,13 @@ function LiveBoard({
         )}
       </div>
       {projector && <ProjectorCorner code={code} dark={dark} />}
-      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+      {help && (
+        <ShortcutHelp
+          onClose={() => setHelp(false)}
+          highContrast={highContrast}
+          onToggleContrast={toggleContrast}
+        />
+      )}
       {toast && (
         <div className="toast" role="alert">
           {toast}

@@ -59,6 +59,8 @@ export interface CanvasProps {
   highlight?: ReadonlySet<string>;
   /** The round whose totals are shown on notes. */
   roundId?: string | undefined;
+  /** Black on white with strong outlines. */
+  highContrast?: boolean;
   /** Only this group's notes are drawn at full strength. */
   filterGroup?: string | undefined;
   /** Fill per group id, when notes are coloured by group. */
@@ -129,6 +131,7 @@ function PromptShape(props: {
   onResize?: ((id: string, w: number, h: number) => void) | undefined;
   onOpen?: ((id: string) => void) | undefined;
   waitingLabel: string;
+  contrast: boolean;
 }) {
   const { prompt: p, facilitator } = props;
   const groupRef = useRef<Konva.Group>(null);
@@ -157,8 +160,8 @@ function PromptShape(props: {
       <Rect
         width={w}
         height={h}
-        fill={PROMPT_FILL}
-        stroke={PROMPT_STROKE}
+        fill={props.contrast ? '#ffffff' : PROMPT_FILL}
+        stroke={props.contrast ? '#000000' : PROMPT_STROKE}
         strokeWidth={2}
         cornerRadius={16}
         name="prompt-body"
@@ -256,6 +259,7 @@ function NoteShape(props: {
   labels: { yours: string; onlyYou: string; hidden: string };
   highlighted: boolean;
   selected: boolean;
+  contrast: boolean;
   clusterLabel: string | undefined;
   monthLabel: string | undefined;
   votes: number | undefined;
@@ -309,7 +313,7 @@ function NoteShape(props: {
       <Rect
         width={NOTE_SIZE}
         height={NOTE_SIZE}
-        fill={props.fill ?? NOTE_FILL[n.color]}
+        fill={props.contrast ? '#ffffff' : (props.fill ?? NOTE_FILL[n.color])}
         cornerRadius={6}
         shadowColor="#000"
         shadowOpacity={0.18}
@@ -322,11 +326,13 @@ function NoteShape(props: {
               ? '#c0392b'
               : n.offstage
                 ? ACCENT
-                : props.mine
-                  ? '#7a8a91'
+                : props.mine || props.contrast
+                  ? props.contrast
+                    ? '#000000'
+                    : '#7a8a91'
                   : undefined
         }
-        strokeWidth={props.selected ? 6 : props.highlighted ? 5 : 2}
+        strokeWidth={props.selected ? 6 : props.highlighted ? 5 : props.contrast ? 3 : 2}
         dash={n.pending || n.offstage ? [8, 6] : undefined}
         opacity={n.offstage === 'hidden' ? 0.55 : props.dimmed ? 0.25 : 1}
       />
@@ -543,6 +549,7 @@ export function Canvas(props: CanvasProps) {
               onResize={props.onResizePrompt}
               onOpen={props.onOpenPrompt}
               waitingLabel={t('board.waiting', { count: p.waiting })}
+              contrast={props.highContrast ?? false}
             />
           ))}
           {/* Over its prompt's body, which holds it; it takes no clicks, so notes drop through. */}
@@ -560,6 +567,7 @@ export function Canvas(props: CanvasProps) {
               labels={labels}
               highlighted={props.highlight?.has(n.id) ?? false}
               selected={props.selected?.has(n.id) ?? false}
+              contrast={props.highContrast ?? false}
               clusterLabel={n.cluster ? props.clusterLabels?.get(n.cluster) : undefined}
               monthLabel={n.month ? monthNames[n.month - 1] : undefined}
               votes={roundId ? n.votes[roundId] : undefined}

@@ -36,6 +36,8 @@ export interface ListViewProps {
   dotsLeft: number;
   groupLabels: ReadonlyMap<string, string>;
   run: (c: CommandInput) => void;
+  /** Shows a note on the canvas. */
+  onShowOnCanvas: (n: ViewNote) => void;
 }
 
 function useAnnouncer(count: number): string {
@@ -148,6 +150,9 @@ function NoteItem(props: ListViewProps & { note: ViewNote; prompts: Prompt[] }) 
             </button>
           </>
         )}
+        <button type="button" className="small-button" onClick={() => props.onShowOnCanvas(n)}>
+          {t('list.showOnCanvas')}
+        </button>
         {props.canEdit(n) && !editing && (
           <>
             <button

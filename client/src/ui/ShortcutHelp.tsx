@@ -13,7 +13,15 @@ const SHORTCUTS: [string, string][] = [
   ['?', 'shortcuts.help'],
 ];
 
-export function ShortcutHelp({ onClose }: { onClose: () => void }) {
+export function ShortcutHelp({
+  onClose,
+  highContrast,
+  onToggleContrast,
+}: {
+  onClose: () => void;
+  highContrast: boolean;
+  onToggleContrast: () => void;
+}) {
   const { t } = useTranslation();
   const close = useRef<HTMLButtonElement>(null);
   useEffect(() => close.current?.focus(), []);
@@ -39,6 +47,15 @@ export function ShortcutHelp({ onClose }: { onClose: () => void }) {
             </div>
           ))}
         </dl>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={highContrast}
+            onChange={onToggleContrast}
+            data-testid="high-contrast"
+          />
+          {t('board.highContrast')}
+        </label>
         <button ref={close} type="button" className="primary" onClick={onClose}>
           {t('board.close')}
         </button>
