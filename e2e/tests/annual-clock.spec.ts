@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import {
+  createBoard,
   DESKTOP,
   joinByCode,
   newPage,
@@ -8,7 +9,6 @@ import {
   PHONE,
   prompts,
   shot,
-  synced,
   watchErrors,
 } from './helpers.js';
 
@@ -23,13 +23,7 @@ test('an annual-clock board draws the wheel; a note dropped in March’s sector 
 }) => {
   const { page: f } = await newPage(browser, DESKTOP);
   const errors = watchErrors(f, 'facilitator');
-  await f.goto('/');
-  await f.getByTestId('create-title').fill('Työhyvinvoinnin vuosikello 2027');
-  await f.getByTestId('create-template').selectOption('wheel');
-  await f.getByTestId('create-submit').click();
-  const code = (await f.getByTestId('join-code').textContent())!.replace(/\s/g, '');
-  await f.getByTestId('open-facilitator').click();
-  await synced(f);
+  const code = await createBoard(f, 'Työhyvinvoinnin vuosikello 2027', 'wheel');
   expect((await prompts(f)).map((p) => p.title)).toEqual(['Työhyvinvoinnin vuosikello']);
   await shot(f, 'annual-clock-facilitator');
 

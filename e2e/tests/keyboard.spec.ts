@@ -1,18 +1,12 @@
 import { expect, test } from '@playwright/test';
-import { DESKTOP, joinByCode, newPage, notes, prompts, synced, watchErrors } from './helpers.js';
+import { createBoard, DESKTOP, newPage, notes, prompts, synced, watchErrors } from './helpers.js';
 
 test('keyboard only: join, write a note, edit it, vote, move it to another prompt — no mouse events', async ({
   browser,
 }) => {
   const { page: f } = await newPage(browser, DESKTOP);
   const errors = watchErrors(f, 'facilitator');
-  await f.goto('/');
-  await f.getByTestId('create-title').fill('Retro');
-  await f.getByTestId('create-template').selectOption('retro');
-  await f.getByTestId('create-submit').click();
-  const code = (await f.getByTestId('join-code').textContent())!.replace(/\s/g, '');
-  await f.getByTestId('open-facilitator').click();
-  await synced(f);
+  const code = await createBoard(f, 'Retro', 'retro');
 
   const { page: p } = await newPage(browser, DESKTOP);
   errors.push(...watchErrors(p, 'participant'));

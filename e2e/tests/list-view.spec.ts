@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import {
+  createBoard,
   DESKTOP,
   joinByCode,
   newPage,
@@ -7,7 +8,6 @@ import {
   PHONE,
   prompts,
   shot,
-  synced,
   watchErrors,
 } from './helpers.js';
 
@@ -16,13 +16,7 @@ test('the list view: a participant writes and moves a note with the keyboard alo
 }) => {
   const { page: f } = await newPage(browser, DESKTOP);
   const errors = watchErrors(f, 'facilitator');
-  await f.goto('/');
-  await f.getByTestId('create-title').fill('Retro');
-  await f.getByTestId('create-template').selectOption('retro');
-  await f.getByTestId('create-submit').click();
-  const code = (await f.getByTestId('join-code').textContent())!.replace(/\s/g, '');
-  await f.getByTestId('open-facilitator').click();
-  await synced(f);
+  const code = await createBoard(f, 'Retro', 'retro');
   await expect.poll(async () => (await prompts(f)).length).toBe(4);
 
   const { page: p } = await newPage(browser, PHONE);

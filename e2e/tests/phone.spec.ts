@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DESKTOP, newPage, notes, shot, synced, watchErrors } from './helpers.js';
+import { createBoard, DESKTOP, newPage, notes, shot, synced, watchErrors } from './helpers.js';
 
 const SMALL_PHONE = { viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true };
 
@@ -9,13 +9,11 @@ for (const lang of ['fi', 'sv'] as const) {
   }) => {
     const { page: f } = await newPage(browser, DESKTOP, lang);
     const errors = watchErrors(f, 'facilitator');
-    await f.goto('/');
-    await f.getByTestId('create-title').fill(lang === 'fi' ? 'Kehittämispäivä' : 'Utvecklingsdag');
-    await f.getByTestId('create-template').selectOption('retro');
-    await f.getByTestId('create-submit').click();
-    const code = (await f.getByTestId('join-code').textContent())!.replace(/\s/g, '');
-    await f.getByTestId('open-facilitator').click();
-    await synced(f);
+    const code = await createBoard(
+      f,
+      lang === 'fi' ? 'Kehittämispäivä' : 'Utvecklingsdag',
+      'retro',
+    );
 
     const { page: p } = await newPage(browser, SMALL_PHONE, lang);
     errors.push(...watchErrors(p, 'phone'));

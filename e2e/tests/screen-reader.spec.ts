@@ -1,17 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { DESKTOP, joinByCode, newPage, notes, synced } from './helpers.js';
+import { createBoard, DESKTOP, joinByCode, newPage, notes } from './helpers.js';
 
 test('what a screen reader gets: a board with 3 prompts and 10 notes as headings and lists', async ({
   browser,
 }) => {
   const { page: f } = await newPage(browser, DESKTOP);
-  await f.goto('/');
-  await f.getByTestId('create-title').fill('Luottamus');
-  await f.getByTestId('create-template').selectOption('trust');
-  await f.getByTestId('create-submit').click();
-  const code = (await f.getByTestId('join-code').textContent())!.replace(/\s/g, '');
-  await f.getByTestId('open-facilitator').click();
-  await synced(f);
+  const code = await createBoard(f, 'Luottamus', 'trust');
 
   const { page: p } = await newPage(browser, DESKTOP);
   await joinByCode(p, code);

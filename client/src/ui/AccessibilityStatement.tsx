@@ -1,19 +1,13 @@
 /** The accessibility statement (saavutettavuusseloste) that Finnish law asks of public services. */
 import { useTranslation } from 'react-i18next';
 import { navigate } from '../routes.js';
-import { LanguageSwitcher } from './LanguageSwitcher.js';
+import { SiteHeader } from './SiteHeader.js';
 
 export function AccessibilityStatement() {
   const { t } = useTranslation();
   return (
     <div className="landing">
-      <header className="site-header">
-        <div className="brand">
-          <span className="logo" aria-hidden="true" />
-          <span>{t('app.name')}</span>
-        </div>
-        <LanguageSwitcher />
-      </header>
+      <SiteHeader />
       <main className="page narrow statement">
         <h1>{t('a11y.title')}</h1>
         <p>{t('a11y.intro')}</p>

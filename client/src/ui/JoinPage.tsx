@@ -4,7 +4,7 @@ import { DEFAULT_GROUP_THRESHOLD, MAX_DISPLAY_NAME_LENGTH } from '@pajataulu/sha
 import { ApiError, boardInfo, joinBoard, type BoardInfo } from '../api.js';
 import { navigate } from '../routes.js';
 import { savedSession, saveSession } from '../saved.js';
-import { LanguageSwitcher } from './LanguageSwitcher.js';
+import { SiteHeader } from './SiteHeader.js';
 
 export function JoinPage({ code }: { code: string }) {
   const { t } = useTranslation();
@@ -44,13 +44,7 @@ export function JoinPage({ code }: { code: string }) {
 
   return (
     <div className="landing">
-      <header className="site-header">
-        <div className="brand">
-          <span className="logo" aria-hidden="true" />
-          <span>{t('app.name')}</span>
-        </div>
-        <LanguageSwitcher />
-      </header>
+      <SiteHeader />
       <main className="page narrow">
         {!info && !error && <p aria-live="polite">{t('join.loading')}</p>}
         {error && !info && (

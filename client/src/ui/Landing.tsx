@@ -16,7 +16,7 @@ import { currentLanguage } from '../i18n/index.js';
 import { navigate } from '../routes.js';
 import { saveFacilitatorKey, saveProjectorKey } from '../saved.js';
 import { CopyField } from './CopyField.js';
-import { LanguageSwitcher } from './LanguageSwitcher.js';
+import { SiteHeader } from './SiteHeader.js';
 
 export function Landing() {
   const { t } = useTranslation();
@@ -64,13 +64,7 @@ export function Landing() {
 
   return (
     <div className="landing">
-      <header className="site-header">
-        <div className="brand">
-          <span className="logo" aria-hidden="true" />
-          <span>{t('app.name')}</span>
-        </div>
-        <LanguageSwitcher />
-      </header>
+      <SiteHeader />
       <main className="page">
         <p className="tagline">{t('app.tagline')}</p>
         <div className="cards">
