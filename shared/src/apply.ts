@@ -17,6 +17,7 @@ import {
   notesMap,
   promptsMap,
   readMeta,
+  readPrompt,
   roundsMap,
   type BoardMode,
   type RecordMap,
@@ -329,6 +330,11 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
           state: 'hidden',
           participantId,
           group: ctx.view.noteGroup(command.id),
+          kept: {
+            reactions: { ...(m.get('reactions') as Record<string, number> | undefined) },
+            votes: { ...(m.get('votes') as Record<string, number> | undefined) },
+            cluster: typeof m.get('cluster') === 'string' ? (m.get('cluster') as string) : null,
+          },
         },
       });
       notes.delete(command.id);
@@ -339,6 +345,13 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
       if (!rec || rec.state !== 'hidden') return refuse(ErrorCode.NotFound, 'no such hidden note');
       const at = promptAt(listPrompts(doc), noteCenter(rec.x, rec.y));
       insertNote(doc, ctx.view, rec.id, { ...rec, promptId: at }, rec.participantId, rec.group);
+      if (rec.kept) {
+        // Reactions and votes were counted server-side all along; the note gets its totals back.
+        const m = notes.get(rec.id)!;
+        m.set('reactions', rec.kept.reactions);
+        m.set('votes', rec.kept.votes);
+        if (rec.kept.cluster && clustersMap(doc).has(rec.kept.cluster)) m.set('cluster', rec.kept.cluster);
+      }
       ctx.emit({ kind: 'offstageDelete', noteId: rec.id });
       return OK;
     }
@@ -386,6 +399,12 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
         if (!command.privateWriting) reveal(doc, ctx, command.id);
       }
       if (dx !== 0 || dy !== 0) {
+        // The annual clock drawn inside a prompt moves with it.
+        const wheel = readMeta(doc).wheel;
+        const old = { x: m.get('x') as number, y: m.get('y') as number };
+        if (wheel && promptContains({ ...readPrompt(command.id, m), x: old.x - dx, y: old.y - dy }, wheel)) {
+          metaMap(doc).set('wheel', { ...wheel, x: wheel.x + dx, y: wheel.y + dy });
+        }
         // A prompt carries its notes along, as a frame does; waiting notes too.
         notes.forEach((n) => {
           if (n.get('promptId') !== command.id) return;

@@ -12,6 +12,8 @@ export interface OffstageRecord extends OffstageNote {
   participantId: string | null;
   /** The author's group at the time of writing. */
   group: string | null;
+  /** What a hidden note had in the document, given back when it is restored. */
+  kept?: { reactions: Record<string, number>; votes: Record<string, number>; cluster: string | null };
 }
 
 export interface ParticipantInfo {

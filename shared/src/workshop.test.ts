@@ -275,3 +275,31 @@ describe('station assignment', () => {
     expect(j1).not.toBe(j2);
   });
 });
+
+describe('moving and moderating keep what belongs to a note', () => {
+  it('the annual clock moves with its prompt, and its notes keep their months', () => {
+    const { doc, run } = board('wheel');
+    const w = readMeta(doc).wheel!;
+    const prompt = listPrompts(doc)[0]!;
+    const note = id();
+    run({ type: 'note.add', id: note, x: w.x + w.r * 0.5 - NOTE_SIZE / 2, y: w.y - NOTE_SIZE / 2, text: '' }, P('p1'));
+    const month = getNote(doc, note)!.month;
+    expect(month).toBe(4);
+    run({ type: 'prompt.update', id: prompt.id, x: prompt.x + 500, y: prompt.y + 300 });
+    expect(readMeta(doc).wheel).toEqual({ ...w, x: w.x + 500, y: w.y + 300 });
+    expect(getNote(doc, note)!.month).toBe(month);
+  });
+
+  it('a hidden note gets its reactions and votes back when restored', () => {
+    const { doc, run } = board();
+    const a = id();
+    run({ type: 'note.add', id: a, x: 0, y: 0, text: 'x' });
+    run({ type: 'reaction.toggle', noteId: a, reaction: 'idea' }, P('p1'));
+    run({ type: 'note.hide', id: a });
+    run({ type: 'note.unhide', id: a });
+    expect(getNote(doc, a)?.reactions).toEqual({ idea: 1 });
+    // The count stays consistent with who reacted: taking it back goes to zero, not below.
+    run({ type: 'reaction.toggle', noteId: a, reaction: 'idea' }, P('p1'));
+    expect(getNote(doc, a)?.reactions).toEqual({});
+  });
+});
