@@ -350,7 +350,8 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
         const m = notes.get(rec.id)!;
         m.set('reactions', rec.kept.reactions);
         m.set('votes', rec.kept.votes);
-        if (rec.kept.cluster && clustersMap(doc).has(rec.kept.cluster)) m.set('cluster', rec.kept.cluster);
+        if (rec.kept.cluster && clustersMap(doc).has(rec.kept.cluster))
+          m.set('cluster', rec.kept.cluster);
       }
       ctx.emit({ kind: 'offstageDelete', noteId: rec.id });
       return OK;
@@ -402,7 +403,10 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
         // The annual clock drawn inside a prompt moves with it.
         const wheel = readMeta(doc).wheel;
         const old = { x: m.get('x') as number, y: m.get('y') as number };
-        if (wheel && promptContains({ ...readPrompt(command.id, m), x: old.x - dx, y: old.y - dy }, wheel)) {
+        if (
+          wheel &&
+          promptContains({ ...readPrompt(command.id, m), x: old.x - dx, y: old.y - dy }, wheel)
+        ) {
           metaMap(doc).set('wheel', { ...wheel, x: wheel.x + dx, y: wheel.y + dy });
         }
         // A prompt carries its notes along, as a frame does; waiting notes too.

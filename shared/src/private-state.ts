@@ -13,7 +13,11 @@ export interface OffstageRecord extends OffstageNote {
   /** The author's group at the time of writing. */
   group: string | null;
   /** What a hidden note had in the document, given back when it is restored. */
-  kept?: { reactions: Record<string, number>; votes: Record<string, number>; cluster: string | null };
+  kept?: {
+    reactions: Record<string, number>;
+    votes: Record<string, number>;
+    cluster: string | null;
+  };
 }
 
 export interface ParticipantInfo {

@@ -282,7 +282,16 @@ describe('moving and moderating keep what belongs to a note', () => {
     const w = readMeta(doc).wheel!;
     const prompt = listPrompts(doc)[0]!;
     const note = id();
-    run({ type: 'note.add', id: note, x: w.x + w.r * 0.5 - NOTE_SIZE / 2, y: w.y - NOTE_SIZE / 2, text: '' }, P('p1'));
+    run(
+      {
+        type: 'note.add',
+        id: note,
+        x: w.x + w.r * 0.5 - NOTE_SIZE / 2,
+        y: w.y - NOTE_SIZE / 2,
+        text: '',
+      },
+      P('p1'),
+    );
     const month = getNote(doc, note)!.month;
     expect(month).toBe(4);
     run({ type: 'prompt.update', id: prompt.id, x: prompt.x + 500, y: prompt.y + 300 });
