@@ -139,6 +139,8 @@ export interface SessionInfo {
   offstage: OffstageNote[];
   /** The participant's role group, if they picked one. */
   group?: string;
+  /** The projector key, sent to facilitators so any of their devices can show the projector link. */
+  projectorKey?: string;
   /** The participant's station (a prompt id) on a stations board. */
   station?: string;
   /** The participant's own dots, per open or closed round: round id → note id → dots. */

@@ -968,7 +968,7 @@ function LiveBoard({
             meta={board.meta}
             code={code}
             facilitatorKey={'facilitatorKey' in resolved.creds ? resolved.creds.facilitatorKey : ''}
-            projectorKey={savedProjectorKey(code)}
+            projectorKey={state.session?.projectorKey ?? savedProjectorKey(code)}
             waiting={waitingTotal}
             onTogglePrivate={() =>
               conn.run({ type: 'board.update', privateWriting: !board.meta.privateWriting })

@@ -172,6 +172,8 @@ export class CommandGateway {
     if (session.role === 'facilitator') void socket.join(facilitatorRoom(session.boardId));
     try {
       const board = await this.registry.get(session.boardId);
+      const record =
+        session.role === 'facilitator' ? await this.storage.getBoard(session.boardId) : undefined;
       const pid = session.participantId;
       const participant = pid ? board.state.participant(pid) : undefined;
       if (pid && (!participant || participant.revoked)) {
@@ -192,6 +194,7 @@ export class CommandGateway {
         code: session.code,
         ...(pid ? { participantId: pid } : {}),
         ...(participant?.group ? { group: participant.group } : {}),
+        ...(record?.projectorKey ? { projectorKey: record.projectorKey } : {}),
         ...(pid && board.state.stationOf(pid) ? { station: board.state.stationOf(pid)! } : {}),
         ownNotes: pid
           ? board.state.notesBy(pid).filter((id) => board.state.offstage(id)?.state !== 'hidden')

@@ -196,6 +196,7 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
             createdAt: now,
             facilitatorKeyHash: hashSecret(facilitatorKey),
             projectorKeyHash: hashSecret(projectorKey),
+            projectorKey,
           },
           initial,
         );

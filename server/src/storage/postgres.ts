@@ -96,6 +96,7 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
       );
     `,
   },
+  { version: 2, sql: 'ALTER TABLE boards ADD COLUMN projector_key TEXT;' },
 ];
 
 interface BoardRow {
@@ -106,6 +107,7 @@ interface BoardRow {
   created_at: string;
   facilitator_key_hash: string;
   projector_key_hash: string;
+  projector_key: string | null;
 }
 interface ParticipantRow {
   id: string;
@@ -126,6 +128,7 @@ const toBoard = (r: BoardRow): BoardRecord => ({
   createdAt: Number(r.created_at),
   facilitatorKeyHash: r.facilitator_key_hash,
   projectorKeyHash: r.projector_key_hash,
+  projectorKey: r.projector_key,
 });
 const toParticipant = (r: ParticipantRow): ParticipantRecord => ({
   id: r.id,
@@ -209,8 +212,8 @@ export class PostgresStorage implements Storage {
     try {
       await this.tx(async (c) => {
         await c.query(
-          `INSERT INTO boards (id, code, title, template, created_at, facilitator_key_hash, projector_key_hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          `INSERT INTO boards (id, code, title, template, created_at, facilitator_key_hash, projector_key_hash, projector_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
           [
             b.id,
             b.code,
@@ -219,6 +222,7 @@ export class PostgresStorage implements Storage {
             b.createdAt,
             b.facilitatorKeyHash,
             b.projectorKeyHash,
+            b.projectorKey,
           ],
         );
         await c.query(

@@ -112,6 +112,7 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  { version: 4, sql: 'ALTER TABLE boards ADD COLUMN projector_key TEXT;' },
 ];
 
 interface BoardRow {
@@ -122,6 +123,7 @@ interface BoardRow {
   created_at: number;
   facilitator_key_hash: string;
   projector_key_hash: string;
+  projector_key: string | null;
 }
 interface ParticipantRow {
   id: string;
@@ -143,6 +145,7 @@ function toBoard(r: BoardRow): BoardRecord {
     createdAt: r.created_at,
     facilitatorKeyHash: r.facilitator_key_hash,
     projectorKeyHash: r.projector_key_hash,
+    projectorKey: r.projector_key,
   };
 }
 function toParticipant(r: ParticipantRow): ParticipantRecord {
@@ -204,8 +207,8 @@ export class SqliteStorage implements Storage {
   constructor(private readonly db: Database.Database) {
     this.stmts = {
       insertBoard: db.prepare(
-        `INSERT INTO boards (id, code, title, template, created_at, facilitator_key_hash, projector_key_hash)
-         VALUES (@id, @code, @title, @template, @createdAt, @facilitatorKeyHash, @projectorKeyHash)`,
+        `INSERT INTO boards (id, code, title, template, created_at, facilitator_key_hash, projector_key_hash, projector_key)
+         VALUES (@id, @code, @title, @template, @createdAt, @facilitatorKeyHash, @projectorKeyHash, @projectorKey)`,
       ),
       insertSnapshot: db.prepare(
         'INSERT INTO board_snapshots (board_id, snapshot, through_update_id) VALUES (?, ?, ?)',

@@ -68,6 +68,7 @@ function board(overrides: Partial<BoardRecord> = {}): BoardRecord {
     createdAt: 1_000,
     facilitatorKeyHash: 'f'.repeat(64),
     projectorKeyHash: 'p'.repeat(64),
+    projectorKey: 'q'.repeat(43),
     ...overrides,
   };
 }

@@ -19,6 +19,12 @@ export interface BoardRecord {
   facilitatorKeyHash: string;
   /** SHA-256 (hex) of the projector key. */
   projectorKeyHash: string;
+  /**
+   * The projector key itself, so any facilitator device can show the projector link. It grants
+   * only what a join code grants (seeing the board), unlike the facilitator key, which is never kept.
+   * Null for boards created before it was kept.
+   */
+  projectorKey: string | null;
 }
 
 export interface ParticipantRecord {

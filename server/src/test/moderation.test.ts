@@ -107,4 +107,21 @@ describe('facilitator moderation', () => {
     await p.visible(await f.command({ type: 'note.unhide', id: noteId }));
     expect(listNotes(p.doc).map((n) => n.text)).toEqual(['piilotettava']);
   });
+
+  it('any facilitator device is told the projector link; participants and projectors are not', async () => {
+    const board = await createBoard(server.url);
+    const f = await TestClient.connect(server.url, board.boardId, {
+      facilitatorKey: board.facilitatorKey,
+    });
+    const p = await TestClient.connect(server.url, board.boardId, {
+      token: (await joinBoard(server.url, board.code)).token,
+    });
+    const x = await TestClient.connect(server.url, board.boardId, {
+      projectorKey: board.projectorKey,
+    });
+    clients.push(f, p, x);
+    expect(f.session?.projectorKey).toBe(board.projectorKey);
+    expect(p.session?.projectorKey).toBeUndefined();
+    expect(x.session?.projectorKey).toBeUndefined();
+  });
 });
