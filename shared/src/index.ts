@@ -165,3 +165,15 @@ export {
   migrateDoc,
   type DocMigration,
 } from './migrations.js';
+export {
+  BACKUP_FORMAT,
+  BACKUP_VERSION,
+  BackupError,
+  toBackup,
+  readBackup,
+  restoreBoardDoc,
+  notesTable,
+  toCsv,
+  type BoardBackup,
+  type NotesTable,
+} from './backup.js';

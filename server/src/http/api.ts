@@ -2,10 +2,12 @@
  * The HTTP API: create a board, look one up by its join code, join it as a participant.
  * Bodies are validated with zod; every error is `{ error: { code, message } }` with a status.
  */
+import ExcelJS from 'exceljs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import * as Y from 'yjs';
 import { z } from 'zod';
 import {
+  BackupError,
   BOARD_MODES,
   buildTemplate,
   DEFAULT_LOCALE,
@@ -31,11 +33,18 @@ import {
   normalizeJoinCode,
   normalizeText,
   randomId,
+  notesTable,
+  readBackup,
+  readBoard,
   readMeta,
+  restoreBoardDoc,
+  toBackup,
+  toCsv,
+  type Locale,
   TEMPLATES,
   type ProtocolError,
 } from '@pajataulu/shared';
-import { hashSecret } from '../crypto.js';
+import { hashSecret, secretMatches } from '../crypto.js';
 import { createLogger } from '../log.js';
 import type { BoardRegistry } from '../board/registry.js';
 import type { RateLimits } from '../config.js';
@@ -43,6 +52,11 @@ import { WindowLimiter } from '../rate-limit.js';
 import { JoinCodeTakenError, type BoardRecord, type Storage } from '../storage/storage.js';
 
 const log = createLogger('http');
+
+/** The largest backup file an import reads (a 20,000-note board fits). */
+export const MAX_IMPORT_BYTES = 16 * 1024 * 1024;
+/** What a board can be exported as over HTTP. */
+const EXPORT_FORMATS: ReadonlySet<string> = new Set(['json', 'csv', 'xlsx']);
 
 /** Attempts at drawing a free join code before giving up. */
 export const JOIN_CODE_ATTEMPTS = 8;
@@ -142,7 +156,51 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
     } else sendError(res, ErrorCode.BoardNotFound, 'no board with that code');
     return undefined;
   }
-  api.use(express.json({ limit: MAX_HTTP_BODY_BYTES, strict: true }));
+  // Bodies are small, except a backup being imported, which has a parser of its own.
+  const smallJson = express.json({ limit: MAX_HTTP_BODY_BYTES, strict: true });
+  api.use((req, res, next) => (req.path === '/boards/import' ? next() : smallJson(req, res, next)));
+
+  /** Stores a new board with fresh keys and a free join code; undefined when no code was free. */
+  async function insertBoard(req: Request, title: string, template: string, initial: Uint8Array) {
+    const facilitatorKey = newSecret();
+    const projectorKey = newSecret();
+    const id = randomId(20);
+    for (let attempt = 0; attempt < JOIN_CODE_ATTEMPTS; attempt++) {
+      const code = newJoinCode();
+      try {
+        await storage.createBoard(
+          {
+            id,
+            code,
+            title,
+            template,
+            createdAt: Date.now(),
+            facilitatorKeyHash: hashSecret(facilitatorKey),
+            projectorKeyHash: hashSecret(projectorKey),
+            projectorKey,
+          },
+          initial,
+        );
+      } catch (err) {
+        if (err instanceof JoinCodeTakenError) continue;
+        throw err;
+      }
+      const o = origin(req);
+      log.info('board created', { board: id });
+      return {
+        boardId: id,
+        code,
+        facilitatorKey,
+        projectorKey,
+        links: {
+          participant: `${o}/j/${code}`,
+          facilitator: `${o}/f/${code}#key=${facilitatorKey}`,
+          projector: `${o}/p/${code}#key=${projectorKey}`,
+        },
+      };
+    }
+    return undefined;
+  }
 
   const origin = (req: Request) =>
     publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
@@ -179,47 +237,16 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
       ),
       ...(body.data.template === 'stations' ? { stationAssignment: body.data.assignment } : {}),
     });
-    const initial = Y.encodeStateAsUpdate(doc);
+    const created = await insertBoard(
+      req,
+      body.data.title,
+      body.data.template,
+      Y.encodeStateAsUpdate(doc),
+    );
     doc.destroy();
-    const facilitatorKey = newSecret();
-    const projectorKey = newSecret();
-    const id = randomId(20);
-    for (let attempt = 0; attempt < JOIN_CODE_ATTEMPTS; attempt++) {
-      const code = newJoinCode();
-      try {
-        await storage.createBoard(
-          {
-            id,
-            code,
-            title: body.data.title,
-            template: body.data.template,
-            createdAt: now,
-            facilitatorKeyHash: hashSecret(facilitatorKey),
-            projectorKeyHash: hashSecret(projectorKey),
-            projectorKey,
-          },
-          initial,
-        );
-      } catch (err) {
-        if (err instanceof JoinCodeTakenError) continue;
-        throw err;
-      }
-      const o = origin(req);
-      log.info('board created', { board: id });
-      res.status(201).json({
-        boardId: id,
-        code,
-        facilitatorKey,
-        projectorKey,
-        links: {
-          participant: `${o}/j/${code}`,
-          facilitator: `${o}/f/${code}#key=${facilitatorKey}`,
-          projector: `${o}/p/${code}#key=${projectorKey}`,
-        },
-      });
-      return;
-    }
-    sendError(res, ErrorCode.Unavailable, 'could not allocate a join code; retry');
+    if (!created)
+      return sendError(res, ErrorCode.Unavailable, 'could not allocate a join code; retry');
+    res.status(201).json(created);
   });
 
   api.get('/boards/:code', async (req, res) => {
@@ -272,6 +299,86 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
       token,
       group: body.data.group ?? null,
     });
+  });
+
+  /** The board, if the request carries its facilitator key (Bearer header, or `key` in the query). */
+  async function facilitatorBoard(req: Request, res: Response): Promise<BoardRecord | undefined> {
+    const board = await storage.getBoard(String(req.params['id'] ?? ''));
+    if (!board) {
+      sendError(res, ErrorCode.BoardNotFound, 'no such board');
+      return undefined;
+    }
+    const header = /^Bearer\s+(\S+)$/.exec(req.get('authorization') ?? '')?.[1];
+    const key = header ?? (typeof req.query['key'] === 'string' ? req.query['key'] : undefined);
+    if (!key || !secretMatches(key, board.facilitatorKeyHash)) {
+      sendError(res, ErrorCode.Unauthorized, 'the facilitator key is missing or wrong');
+      return undefined;
+    }
+    return board;
+  }
+
+  api.get('/boards/:id/export.:format', async (req, res) => {
+    const format = String(req.params['format']);
+    if (!EXPORT_FORMATS.has(format))
+      return sendError(res, ErrorCode.NotFound, 'formats: json, csv, xlsx');
+    const board = await facilitatorBoard(req, res);
+    if (!board) return;
+    const lang = (LOCALES as readonly string[]).includes(String(req.query['lang']))
+      ? (req.query['lang'] as Locale)
+      : DEFAULT_LOCALE;
+    const live = await registry.get(board.id);
+    // Export what is committed, nothing half-applied.
+    await new Promise<void>((resolve) => live.whenCommitted(resolve));
+    const name = `pajataulu-${board.code}`;
+    res.setHeader('Cache-Control', 'no-store');
+    if (format === 'json') {
+      res.setHeader('Content-Disposition', `attachment; filename="${name}.json"`);
+      res.json(toBackup(live.doc, Date.now()));
+      return;
+    }
+    const table = notesTable(readBoard(live.doc), lang);
+    if (format === 'csv') {
+      res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
+      res.type('text/csv; charset=utf-8').send(toCsv(table));
+      return;
+    }
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet(board.code);
+    sheet.addRow(table.headers).font = { bold: true };
+    for (const row of table.rows) sheet.addRow(row);
+    sheet.columns.forEach((c, i) => (c.width = i === 1 ? 60 : 18));
+    res.setHeader('Content-Disposition', `attachment; filename="${name}.xlsx"`);
+    res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    res.send(Buffer.from(await book.xlsx.writeBuffer()));
+  });
+
+  api.post('/boards/import', express.json({ limit: MAX_IMPORT_BYTES }), async (req, res) => {
+    let backup;
+    try {
+      backup = readBackup(req.body);
+    } catch (err) {
+      if (err instanceof BackupError) return sendError(res, ErrorCode.InvalidMessage, err.message);
+      throw err;
+    }
+    if (!creations.take(address(req))) {
+      return sendError(
+        res,
+        ErrorCode.RateLimited,
+        'too many boards from this address; wait a while',
+      );
+    }
+    const doc = new Y.Doc();
+    restoreBoardDoc(doc, backup);
+    const created = await insertBoard(
+      req,
+      backup.board.meta.title,
+      backup.board.meta.template,
+      Y.encodeStateAsUpdate(doc),
+    );
+    doc.destroy();
+    if (!created)
+      return sendError(res, ErrorCode.Unavailable, 'could not allocate a join code; retry');
+    res.status(201).json(created);
   });
 
   api.use((_req, res) => sendError(res, ErrorCode.NotFound, 'no such endpoint'));

@@ -1,0 +1,294 @@
+/**
+ * Board backups and tables: a board as plain JSON (to restore or duplicate a workshop), and as rows
+ * of notes for a spreadsheet. Both are read from the shared document only, so they carry nothing
+ * the document does not: no author, and group tags only where K-anonymity allowed them.
+ */
+import * as Y from 'yjs';
+import { z } from 'zod';
+import {
+  BOARD_MODES,
+  BOARD_SCHEMA_VERSION,
+  FOLLOW_OFF,
+  IDLE_TIMER,
+  NOTE_COLORS,
+  STATION_ASSIGNMENTS,
+  clustersMap,
+  metaMap,
+  notesMap,
+  promptsMap,
+  readBoard,
+  REACTIONS,
+  roundsMap,
+  type BoardState,
+} from './board.js';
+import { RECORD_ID_PATTERN } from './ids.js';
+import {
+  MAX_BOARD_TITLE_LENGTH,
+  MAX_CLUSTERS_PER_BOARD,
+  MAX_COORDINATE,
+  MAX_DISPLAY_NAME_LENGTH,
+  MAX_GROUP_LABEL_LENGTH,
+  MAX_GROUP_THRESHOLD,
+  MAX_GROUPS_PER_BOARD,
+  MAX_LABEL_LENGTH,
+  MAX_NOTE_TEXT_LENGTH,
+  MAX_NOTES_PER_BOARD,
+  MAX_PROMPT_SIZE,
+  MAX_PROMPT_TITLE_LENGTH,
+  MAX_PROMPTS_PER_BOARD,
+  MAX_ROUNDS_PER_BOARD,
+  MIN_GROUP_THRESHOLD,
+  MIN_PROMPT_SIZE,
+} from './limits.js';
+import type { Locale } from './templates.js';
+
+/** The format tag and version of a backup file. */
+export const BACKUP_FORMAT = 'pajataulu-board';
+export const BACKUP_VERSION = 1;
+
+export interface BoardBackup {
+  format: typeof BACKUP_FORMAT;
+  version: number;
+  exportedAt: string;
+  board: BoardState;
+}
+
+export function toBackup(doc: Y.Doc, now: number): BoardBackup {
+  return {
+    format: BACKUP_FORMAT,
+    version: BACKUP_VERSION,
+    exportedAt: new Date(now).toISOString(),
+    board: readBoard(doc),
+  };
+}
+
+/** Thrown for a file that is not a backup this code can read. */
+export class BackupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackupError';
+  }
+}
+
+const id = z.string().regex(RECORD_ID_PATTERN);
+const coord = z.number().finite().min(-MAX_COORDINATE).max(MAX_COORDINATE);
+const short = (max: number) => z.string().max(max);
+const counts = z.record(z.string().max(64), z.number().int().min(0)).default({});
+
+const BackupPrompt = z.object({
+  id,
+  title: short(MAX_PROMPT_TITLE_LENGTH),
+  description: short(MAX_PROMPT_TITLE_LENGTH * 4).default(''),
+  x: coord,
+  y: coord,
+  w: z.number().min(MIN_PROMPT_SIZE).max(MAX_PROMPT_SIZE),
+  h: z.number().min(MIN_PROMPT_SIZE).max(MAX_PROMPT_SIZE),
+  createdAt: z.number(),
+  locked: z.boolean().default(false),
+  privateWriting: z.boolean().default(false),
+  waiting: z.number().int().min(0).default(0),
+  station: z.number().int().nullable().default(null),
+});
+const BackupNote = z.object({
+  id,
+  promptId: id.nullable(),
+  text: short(MAX_NOTE_TEXT_LENGTH),
+  x: coord,
+  y: coord,
+  color: z.enum(NOTE_COLORS),
+  createdAt: z.number(),
+  group: short(64).nullable().default(null),
+  author: short(MAX_DISPLAY_NAME_LENGTH).nullable().default(null),
+  month: z.number().int().min(1).max(12).nullable().default(null),
+  reactions: counts,
+  votes: counts,
+  cluster: id.nullable().default(null),
+});
+const BackupMeta = z.object({
+  title: short(MAX_BOARD_TITLE_LENGTH).min(1),
+  template: short(32),
+  createdAt: z.number(),
+  mode: z.enum(BOARD_MODES),
+  locked: z.boolean(),
+  privateWriting: z.boolean(),
+  waiting: z.number().int().min(0),
+  groups: z
+    .array(z.object({ id: short(64), label: short(MAX_GROUP_LABEL_LENGTH) }))
+    .max(MAX_GROUPS_PER_BOARD),
+  groupThreshold: z.number().int().min(MIN_GROUP_THRESHOLD).max(MAX_GROUP_THRESHOLD),
+  groupCounts: counts,
+  wheel: z
+    .object({ x: coord, y: coord, r: z.number().positive().max(MAX_PROMPT_SIZE) })
+    .nullable()
+    .default(null),
+  timer: z.unknown().optional(),
+  follow: z.unknown().optional(),
+  stationAssignment: z.enum(STATION_ASSIGNMENTS).nullable().default(null),
+});
+const BackupSchema = z.object({
+  format: z.literal(BACKUP_FORMAT),
+  version: z.number().int().min(1).max(BACKUP_VERSION),
+  exportedAt: z.string(),
+  board: z.object({
+    meta: BackupMeta,
+    prompts: z.array(BackupPrompt).max(MAX_PROMPTS_PER_BOARD),
+    notes: z.array(BackupNote).max(MAX_NOTES_PER_BOARD),
+    rounds: z
+      .array(
+        z.object({
+          id,
+          label: short(MAX_LABEL_LENGTH),
+          dots: z.number().int(),
+          maxPerNote: z.number().int(),
+          promptIds: z.array(id).nullable(),
+          showTotals: z.boolean(),
+          state: z.enum(['open', 'closed']),
+          createdAt: z.number(),
+          endedAt: z.number(),
+        }),
+      )
+      .max(MAX_ROUNDS_PER_BOARD)
+      .default([]),
+    clusters: z
+      .array(z.object({ id, label: short(MAX_LABEL_LENGTH), createdAt: z.number() }))
+      .max(MAX_CLUSTERS_PER_BOARD)
+      .default([]),
+  }),
+});
+
+/** Validates an untrusted backup; unknown fields are dropped, every value is checked. */
+export function readBackup(raw: unknown): BoardBackup {
+  const parsed = BackupSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new BackupError(
+      `not a readable Pajataulu backup: ${first?.path.join('.') ?? ''} ${first?.message ?? ''}`.trim(),
+    );
+  }
+  const b = parsed.data;
+  // A restored board starts without a running timer or a follow-me request.
+  return {
+    ...b,
+    board: {
+      ...b.board,
+      meta: {
+        ...b.board.meta,
+        timer: IDLE_TIMER,
+        follow: FOLLOW_OFF,
+        schemaVersion: BOARD_SCHEMA_VERSION,
+      },
+    },
+  } as BoardBackup;
+}
+
+/** Writes a backed-up board into an empty document, keeping every id and field. */
+export function restoreBoardDoc(doc: Y.Doc, backup: BoardBackup): void {
+  const { meta, prompts, notes, rounds, clusters } = backup.board;
+  doc.transact(() => {
+    const m = metaMap(doc);
+    for (const [k, v] of Object.entries(meta)) m.set(k, v);
+    m.set('schemaVersion', BOARD_SCHEMA_VERSION);
+    for (const p of prompts) {
+      const r = new Y.Map<unknown>();
+      for (const [k, v] of Object.entries(p)) if (k !== 'id') r.set(k, v);
+      promptsMap(doc).set(p.id, r);
+    }
+    for (const n of notes) {
+      const r = new Y.Map<unknown>();
+      for (const [k, v] of Object.entries(n)) if (k !== 'id') r.set(k, v);
+      notesMap(doc).set(n.id, r);
+    }
+    for (const r of rounds ?? []) roundsMap(doc).set(r.id, r);
+    for (const c of clusters ?? []) clustersMap(doc).set(c.id, c);
+  });
+}
+
+/** Column titles of the notes table, per language. */
+const COLUMN_TITLES: Record<Locale, Record<string, string>> = {
+  fi: {
+    prompt: 'Alue',
+    text: 'Teksti',
+    group: 'Ryhmä',
+    month: 'Kuukausi',
+    station: 'Rasti',
+    cluster: 'Ryhmittely',
+    created: 'Luotu',
+    votes: 'Pisteet',
+    reactions: 'Reaktiot',
+  },
+  sv: {
+    prompt: 'Område',
+    text: 'Text',
+    group: 'Grupp',
+    month: 'Månad',
+    station: 'Station',
+    cluster: 'Gruppering',
+    created: 'Skapad',
+    votes: 'Poäng',
+    reactions: 'Reaktioner',
+  },
+  en: {
+    prompt: 'Area',
+    text: 'Text',
+    group: 'Group',
+    month: 'Month',
+    station: 'Station',
+    cluster: 'Cluster',
+    created: 'Created',
+    votes: 'Dots',
+    reactions: 'Reactions',
+  },
+};
+
+export interface NotesTable {
+  headers: string[];
+  rows: (string | number)[][];
+}
+
+/** Every note as a row: area, text, group (where shown), month, station, cluster, votes per round, reactions, time. */
+export function notesTable(board: BoardState, locale: Locale): NotesTable {
+  const t = COLUMN_TITLES[locale];
+  const month = new Intl.DateTimeFormat(locale, { month: 'long' });
+  const prompts = new Map(board.prompts.map((p) => [p.id, p]));
+  const groups = new Map(board.meta.groups.map((g) => [g.id, g.label]));
+  const clusters = new Map(board.clusters.map((c) => [c.id, c.label]));
+  const headers = [
+    t['prompt']!,
+    t['text']!,
+    t['group']!,
+    t['month']!,
+    t['station']!,
+    t['cluster']!,
+    ...board.rounds.map((r, i) => `${t['votes']} ${r.label || i + 1}`),
+    ...REACTIONS.map((r) => `${t['reactions']}: ${r}`),
+    t['created']!,
+  ];
+  const rows = board.notes.map((n) => {
+    const p = n.promptId ? prompts.get(n.promptId) : undefined;
+    return [
+      p?.title ?? '',
+      n.text,
+      n.group ? (groups.get(n.group) ?? '') : '',
+      n.month ? month.format(new Date(2024, n.month - 1, 15)) : '',
+      p?.station ?? '',
+      n.cluster ? (clusters.get(n.cluster) ?? '') : '',
+      ...board.rounds.map((r) => n.votes[r.id] ?? 0),
+      ...REACTIONS.map((r) => n.reactions[r] ?? 0),
+      new Date(n.createdAt).toISOString(),
+    ];
+  });
+  return { headers, rows };
+}
+
+/**
+ * The table as CSV the way Finnish Excel opens it: UTF-8 with a byte-order mark, semicolons
+ * between fields (the comma is the decimal separator there), CRLF line ends.
+ */
+export function toCsv(table: NotesTable): string {
+  const cell = (v: string | number) => {
+    const s = String(v);
+    return /[";\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const lines = [table.headers, ...table.rows].map((r) => r.map(cell).join(';'));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
