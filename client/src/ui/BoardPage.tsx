@@ -48,6 +48,7 @@ import {
 } from '../saved.js';
 import { Canvas } from './Canvas.js';
 import { GROUP_FILL, NOTE_FILL } from './colors.js';
+import { ExportSection } from './ExportSection.js';
 import { FacilitatorPanel } from './FacilitatorPanel.js';
 import { LanguageSwitcher } from './LanguageSwitcher.js';
 import { ListView } from './ListView.js';
@@ -991,6 +992,13 @@ function LiveBoard({
             onClose={() => setPanel(false)}
           >
             {lastClosed && <ResultsList round={lastClosed} notes={board.notes} />}
+            <ExportSection
+              boardId={resolved.boardId}
+              code={code}
+              facilitatorKey={
+                'facilitatorKey' in resolved.creds ? resolved.creds.facilitatorKey : ''
+              }
+            />
             <WorkshopControls
               meta={board.meta}
               openRound={openRound}
