@@ -22,6 +22,7 @@ import {
 import { createApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { setLogLevel } from '../log.js';
+import { openPostgresStorage } from '../storage/postgres.js';
 import { openSqliteStorage } from '../storage/sqlite.js';
 
 setLogLevel('silent');
@@ -41,11 +42,18 @@ export function tempDataDir(): string {
 
 /** Starts a server in this process on port 0. */
 export async function startServer(
-  opts: { dataDir?: string; env?: Record<string, string> } = {},
+  opts: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    postgres?: { url: string; schema: string };
+  } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...opts.env });
-  const app = createApp(config, openSqliteStorage(config.sqliteFile));
+  const storage = opts.postgres
+    ? await openPostgresStorage(opts.postgres.url, { schema: opts.postgres.schema })
+    : openSqliteStorage(config.sqliteFile);
+  const app = createApp(config, storage);
   const port = await app.listen(0, '127.0.0.1');
   return { app, url: `http://127.0.0.1:${port}`, port, dataDir, close: () => app.close() };
 }
