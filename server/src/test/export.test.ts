@@ -1,37 +1,28 @@
 import ExcelJS from 'exceljs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readBoard, type BoardBackup } from '@pajataulu/shared';
 import {
   createBoardWith,
+  type CreatedBoard,
   joinAs,
   newId,
-  startServer,
   TestClient,
-  type CreatedBoard,
-  type TestServer,
+  useServer,
 } from './harness.js';
 
 describe('exports and backups over HTTP', () => {
-  let server: TestServer;
-  const clients: TestClient[] = [];
-  beforeEach(async () => {
-    server = await startServer();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await server.close();
-  });
+  const fx = useServer();
 
   /** A trust-workbook board with notes from three johto members (tag shown) and one henkilöstö member (tag withheld), and a closed vote. */
   async function workshop(): Promise<{ board: CreatedBoard; notes: Record<string, string> }> {
-    const board = await createBoardWith(server.url, {
+    const board = await createBoardWith(fx.server.url, {
       title: 'Luottamus – työpaja',
       template: 'trust',
     });
-    const f = await TestClient.connect(server.url, board.boardId, {
+    const f = await TestClient.connect(fx.server.url, board.boardId, {
       facilitatorKey: board.facilitatorKey,
     });
-    clients.push(f);
+    fx.clients.push(f);
     const prompt = readBoard(f.doc).prompts[0]!;
     const notes: Record<string, string> = {};
     for (const [i, [group, text]] of (
@@ -42,9 +33,9 @@ describe('exports and backups over HTTP', () => {
         ['g1', 'Henkilöstön ääni'],
       ] as const
     ).entries()) {
-      const p = await joinAs(server.url, board.code, { group });
-      const c = await TestClient.connect(server.url, board.boardId, { token: p.token });
-      clients.push(c);
+      const p = await joinAs(fx.server.url, board.code, { group });
+      const c = await TestClient.connect(fx.server.url, board.boardId, { token: p.token });
+      fx.clients.push(c);
       const id = newId();
       notes[text] = id;
       await c.command({
@@ -57,12 +48,12 @@ describe('exports and backups over HTTP', () => {
     }
     const roundId = newId();
     await f.command({ type: 'vote.start', roundId, dots: 3, maxPerNote: 2, label: 'Kierros 1' });
-    await clients[1]!.command({
+    await fx.clients[1]!.command({
       type: 'vote.cast',
       roundId,
       noteId: notes['Johto: "avoimuus" ja luottamus']!,
     });
-    await clients[2]!.command({
+    await fx.clients[2]!.command({
       type: 'vote.cast',
       roundId,
       noteId: notes['Johto: "avoimuus" ja luottamus']!,
@@ -72,13 +63,15 @@ describe('exports and backups over HTTP', () => {
   }
 
   const get = (board: CreatedBoard, format: string, key = board.facilitatorKey) =>
-    fetch(`${server.url}/api/boards/${board.boardId}/export.${format}`, {
+    fetch(`${fx.server.url}/api/boards/${board.boardId}/export.${format}`, {
       headers: { authorization: `Bearer ${key}` },
     });
 
   it('needs the facilitator key', async () => {
     const { board } = await workshop();
-    expect((await fetch(`${server.url}/api/boards/${board.boardId}/export.csv`)).status).toBe(401);
+    expect((await fetch(`${fx.server.url}/api/boards/${board.boardId}/export.csv`)).status).toBe(
+      401,
+    );
     expect((await get(board, 'csv', board.projectorKey)).status).toBe(401);
     expect((await get({ ...board, boardId: 'nosuchboard' }, 'csv')).status).toBe(404);
     expect((await get(board, 'exe')).status).toBe(404);
@@ -125,7 +118,7 @@ describe('exports and backups over HTTP', () => {
   it('JSON backup → import gives an identical board under a new code', async () => {
     const { board } = await workshop();
     const backup = (await (await get(board, 'json')).json()) as BoardBackup;
-    const res = await fetch(`${server.url}/api/boards/import`, {
+    const res = await fetch(`${fx.server.url}/api/boards/import`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(backup),
@@ -133,14 +126,14 @@ describe('exports and backups over HTTP', () => {
     expect(res.status).toBe(201);
     const copy = (await res.json()) as CreatedBoard;
     expect(copy.code).not.toBe(board.code);
-    const original = readBoard((await server.app.registry.get(board.boardId)).doc);
-    const restored = readBoard((await server.app.registry.get(copy.boardId)).doc);
+    const original = readBoard((await fx.server.app.registry.get(board.boardId)).doc);
+    const restored = readBoard((await fx.server.app.registry.get(copy.boardId)).doc);
     expect(restored).toEqual(original);
   });
 
   it('a broken or foreign backup is refused with a typed error', async () => {
     const post = (body: string) =>
-      fetch(`${server.url}/api/boards/import`, {
+      fetch(`${fx.server.url}/api/boards/import`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,

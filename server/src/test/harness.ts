@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
+import { afterEach, beforeEach } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -33,6 +34,29 @@ export interface TestServer {
   port: number;
   dataDir: string;
   close(): Promise<void>;
+}
+
+/**
+ * A fresh server for each test of the enclosing `describe`, and cleanup of the clients a test
+ * registers in `clients`.
+ */
+export function useServer(): { readonly server: TestServer; readonly clients: TestClient[] } {
+  let current: TestServer | undefined;
+  const clients: TestClient[] = [];
+  beforeEach(async () => {
+    current = await startServer();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await current?.close();
+  });
+  return {
+    get server() {
+      if (!current) throw new Error('the server starts in beforeEach');
+      return current;
+    },
+    clients,
+  };
 }
 
 /** A fresh temporary data directory. */

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { listNotes, newSecret, PROTOCOL_VERSION, SyncCloseCode } from '@pajataulu/shared';
 import {
@@ -6,31 +6,22 @@ import {
   handshake,
   joinBoard,
   newId,
-  startServer,
   TestClient,
+  useServer,
   waitFor,
-  type TestServer,
 } from './harness.js';
 
 describe('facilitator moderation', () => {
-  let server: TestServer;
-  const clients: TestClient[] = [];
-  beforeEach(async () => {
-    server = await startServer();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await server.close();
-  });
+  const fx = useServer();
 
   it('a removed participant is disconnected, cannot come back, and their notes stay', async () => {
-    const board = await createBoard(server.url);
-    const f = await TestClient.connect(server.url, board.boardId, {
+    const board = await createBoard(fx.server.url);
+    const f = await TestClient.connect(fx.server.url, board.boardId, {
       facilitatorKey: board.facilitatorKey,
     });
-    const joined = await joinBoard(server.url, board.code);
-    const p = await TestClient.connect(server.url, board.boardId, { token: joined.token });
-    clients.push(f, p);
+    const joined = await joinBoard(fx.server.url, board.code);
+    const p = await TestClient.connect(fx.server.url, board.boardId, { token: joined.token });
+    fx.clients.push(f, p);
     const noteId = newId();
     await f.visible(await p.command({ type: 'note.add', id: noteId, x: 0, y: 0, text: 'asiaton' }));
     let removed = false;
@@ -42,11 +33,11 @@ describe('facilitator moderation', () => {
     expect(await f.command({ type: 'participant.remove', noteId })).toMatchObject({ ok: true });
     await waitFor(() => removed && !p.socket.connected, 2_000, 'removal');
     await waitFor(() => syncClose === SyncCloseCode.Revoked, 2_000, 'sync connection closed');
-    expect(await handshake(server.url, { board: board.boardId, token: joined.token })).toEqual({
+    expect(await handshake(fx.server.url, { board: board.boardId, token: joined.token })).toEqual({
       code: 'unauthorized',
     });
     const ws = new WebSocket(
-      `${server.url.replace('http', 'ws')}/sync/${board.boardId}?protocol=${PROTOCOL_VERSION}&token=${joined.token}`,
+      `${fx.server.url.replace('http', 'ws')}/sync/${board.boardId}?protocol=${PROTOCOL_VERSION}&token=${joined.token}`,
     );
     expect(await new Promise((r) => ws.on('close', (code) => r(code)))).toBe(
       SyncCloseCode.Unauthorized,
@@ -55,14 +46,14 @@ describe('facilitator moderation', () => {
   });
 
   it('rotating the facilitator key cuts off old links at once', async () => {
-    const board = await createBoard(server.url);
-    const f = await TestClient.connect(server.url, board.boardId, {
+    const board = await createBoard(fx.server.url);
+    const f = await TestClient.connect(fx.server.url, board.boardId, {
       facilitatorKey: board.facilitatorKey,
     });
-    const coFacilitator = await TestClient.connect(server.url, board.boardId, {
+    const coFacilitator = await TestClient.connect(fx.server.url, board.boardId, {
       facilitatorKey: board.facilitatorKey,
     });
-    clients.push(f, coFacilitator);
+    fx.clients.push(f, coFacilitator);
     // The client makes the new key, so a retry after a lost acknowledgement cannot lose it.
     const newKey = newSecret();
     const commandId = newId();
@@ -74,22 +65,25 @@ describe('facilitator moderation', () => {
       'old sessions end',
     );
     expect(
-      await handshake(server.url, { board: board.boardId, facilitatorKey: board.facilitatorKey }),
+      await handshake(fx.server.url, {
+        board: board.boardId,
+        facilitatorKey: board.facilitatorKey,
+      }),
     ).toEqual({ code: 'unauthorized' });
-    expect(await handshake(server.url, { board: board.boardId, facilitatorKey: newKey })).toBe(
+    expect(await handshake(fx.server.url, { board: board.boardId, facilitatorKey: newKey })).toBe(
       'connected',
     );
   });
 
   it('a hidden note disappears for participants; facilitators still see it offstage and can restore it', async () => {
-    const board = await createBoard(server.url);
-    const f = await TestClient.connect(server.url, board.boardId, {
+    const board = await createBoard(fx.server.url);
+    const f = await TestClient.connect(fx.server.url, board.boardId, {
       facilitatorKey: board.facilitatorKey,
     });
-    const p = await TestClient.connect(server.url, board.boardId, {
-      token: (await joinBoard(server.url, board.code)).token,
+    const p = await TestClient.connect(fx.server.url, board.boardId, {
+      token: (await joinBoard(fx.server.url, board.code)).token,
     });
-    clients.push(f, p);
+    fx.clients.push(f, p);
     const noteId = newId();
     await p.command({ type: 'note.add', id: noteId, x: 0, y: 0, text: 'piilotettava' });
     const hidden: string[] = [];
@@ -99,27 +93,27 @@ describe('facilitator moderation', () => {
     await p.visible(await f.command({ type: 'note.hide', id: noteId }));
     expect(listNotes(p.doc)).toHaveLength(0);
     await waitFor(() => hidden.includes(noteId), 2_000, 'offstage event to facilitators');
-    const f2 = await TestClient.connect(server.url, board.boardId, {
+    const f2 = await TestClient.connect(fx.server.url, board.boardId, {
       facilitatorKey: board.facilitatorKey,
     });
-    clients.push(f2);
+    fx.clients.push(f2);
     expect(f2.session?.offstage.map((n) => [n.id, n.state])).toEqual([[noteId, 'hidden']]);
     await p.visible(await f.command({ type: 'note.unhide', id: noteId }));
     expect(listNotes(p.doc).map((n) => n.text)).toEqual(['piilotettava']);
   });
 
   it('any facilitator device is told the projector link; participants and projectors are not', async () => {
-    const board = await createBoard(server.url);
-    const f = await TestClient.connect(server.url, board.boardId, {
+    const board = await createBoard(fx.server.url);
+    const f = await TestClient.connect(fx.server.url, board.boardId, {
       facilitatorKey: board.facilitatorKey,
     });
-    const p = await TestClient.connect(server.url, board.boardId, {
-      token: (await joinBoard(server.url, board.code)).token,
+    const p = await TestClient.connect(fx.server.url, board.boardId, {
+      token: (await joinBoard(fx.server.url, board.code)).token,
     });
-    const x = await TestClient.connect(server.url, board.boardId, {
+    const x = await TestClient.connect(fx.server.url, board.boardId, {
       projectorKey: board.projectorKey,
     });
-    clients.push(f, p, x);
+    fx.clients.push(f, p, x);
     expect(f.session?.projectorKey).toBe(board.projectorKey);
     expect(p.session?.projectorKey).toBeUndefined();
     expect(x.session?.projectorKey).toBeUndefined();

@@ -1,40 +1,24 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { getNote, listNotes, listPrompts, readMeta } from '@pajataulu/shared';
-import {
-  createBoard,
-  joinBoard,
-  newId,
-  startServer,
-  TestClient,
-  waitFor,
-  type TestServer,
-} from './harness.js';
+import { createBoard, joinBoard, newId, TestClient, useServer, waitFor } from './harness.js';
 
 describe('live replication through the server', () => {
-  let server: TestServer;
-  const clients: TestClient[] = [];
-  beforeEach(async () => {
-    server = await startServer();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await server.close();
-  });
+  const fx = useServer();
 
   async function connect(boardId: string, creds: Parameters<typeof TestClient.connect>[2]) {
-    const c = await TestClient.connect(server.url, boardId, creds);
-    clients.push(c);
+    const c = await TestClient.connect(fx.server.url, boardId, creds);
+    fx.clients.push(c);
     return c;
   }
 
   it('a note one participant adds, moves and edits shows in another participant’s replica', async () => {
-    const board = await createBoard(server.url);
+    const board = await createBoard(fx.server.url);
     const a = await connect(board.boardId, {
-      token: (await joinBoard(server.url, board.code)).token,
+      token: (await joinBoard(fx.server.url, board.code)).token,
     });
     const b = await connect(board.boardId, {
-      token: (await joinBoard(server.url, board.code)).token,
+      token: (await joinBoard(fx.server.url, board.code)).token,
     });
     const id = newId();
 
@@ -61,9 +45,9 @@ describe('live replication through the server', () => {
   });
 
   it('the author’s own replica receives its change from the server, like everyone else', async () => {
-    const board = await createBoard(server.url);
+    const board = await createBoard(fx.server.url);
     const a = await connect(board.boardId, {
-      token: (await joinBoard(server.url, board.code)).token,
+      token: (await joinBoard(fx.server.url, board.code)).token,
     });
     const id = newId();
     const ack = await a.command({ type: 'note.add', id, x: 0, y: 0, text: 'oma' });
@@ -72,10 +56,10 @@ describe('live replication through the server', () => {
   });
 
   it('a facilitator’s prompts reach participants, and moving a prompt carries its notes', async () => {
-    const board = await createBoard(server.url, 'Luottamus');
+    const board = await createBoard(fx.server.url, 'Luottamus');
     const f = await connect(board.boardId, { facilitatorKey: board.facilitatorKey });
     const p = await connect(board.boardId, {
-      token: (await joinBoard(server.url, board.code)).token,
+      token: (await joinBoard(fx.server.url, board.code)).token,
     });
     expect(readMeta(p.doc).title).toBe('Luottamus');
 
@@ -115,27 +99,27 @@ describe('live replication through the server', () => {
   });
 
   it('a client joining late gets the whole board in its first sync', async () => {
-    const board = await createBoard(server.url);
+    const board = await createBoard(fx.server.url);
     const a = await connect(board.boardId, {
-      token: (await joinBoard(server.url, board.code)).token,
+      token: (await joinBoard(fx.server.url, board.code)).token,
     });
     for (let i = 0; i < 20; i++)
       await a.command({ type: 'note.add', id: newId(), x: i * 10, y: 0, text: `n${i}` });
     const late = await connect(board.boardId, {
-      token: (await joinBoard(server.url, board.code)).token,
+      token: (await joinBoard(fx.server.url, board.code)).token,
     });
     expect(listNotes(late.doc)).toHaveLength(20);
     expect(Y.encodeStateAsUpdate(late.doc)).toEqual(
-      Y.encodeStateAsUpdate((await server.app.registry.get(board.boardId)).doc),
+      Y.encodeStateAsUpdate((await fx.server.app.registry.get(board.boardId)).doc),
     );
   });
 
   it('tells each participant which notes are theirs, and tells nobody else', async () => {
-    const board = await createBoard(server.url);
-    const joined = await joinBoard(server.url, board.code);
+    const board = await createBoard(fx.server.url);
+    const joined = await joinBoard(fx.server.url, board.code);
     const a = await connect(board.boardId, { token: joined.token });
     const other = await connect(board.boardId, {
-      token: (await joinBoard(server.url, board.code)).token,
+      token: (await joinBoard(fx.server.url, board.code)).token,
     });
     const id = newId();
     await a.command({ type: 'note.add', id, x: 0, y: 0 });
@@ -152,14 +136,14 @@ describe('live replication through the server', () => {
   });
 
   it('counts participants (a person with two tabs once) in presence', async () => {
-    const board = await createBoard(server.url);
+    const board = await createBoard(fx.server.url);
     const f = await connect(board.boardId, { facilitatorKey: board.facilitatorKey });
     const counts: number[] = [];
     f.socket.on('presence', (p: { participants: number }) => counts.push(p.participants));
-    const joined = await joinBoard(server.url, board.code);
+    const joined = await joinBoard(fx.server.url, board.code);
     await connect(board.boardId, { token: joined.token });
     await connect(board.boardId, { token: joined.token });
-    await connect(board.boardId, { token: (await joinBoard(server.url, board.code)).token });
+    await connect(board.boardId, { token: (await joinBoard(fx.server.url, board.code)).token });
     await waitFor(() => counts.at(-1) === 2, 3_000, 'presence of 2');
   });
 });

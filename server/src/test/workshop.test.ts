@@ -1,40 +1,24 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listNotes, listPrompts, readMeta } from '@pajataulu/shared';
-import {
-  createBoardWith,
-  joinAs,
-  newId,
-  startServer,
-  TestClient,
-  waitFor,
-  type TestServer,
-} from './harness.js';
+import { createBoardWith, joinAs, newId, TestClient, useServer, waitFor } from './harness.js';
 
 describe('running a workshop through real sockets', () => {
-  let server: TestServer;
-  const clients: TestClient[] = [];
-  beforeEach(async () => {
-    server = await startServer();
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await server.close();
-  });
+  const fx = useServer();
 
   async function connect(boardId: string, creds: Parameters<typeof TestClient.connect>[2]) {
-    const c = await TestClient.connect(server.url, boardId, creds);
-    clients.push(c);
+    const c = await TestClient.connect(fx.server.url, boardId, creds);
+    fx.clients.push(c);
     return c;
   }
 
   it('two tabs of one participant voting at once get exactly the budget; a reload keeps the dots', async () => {
-    const board = await createBoardWith(server.url, { template: 'trust' });
+    const board = await createBoardWith(fx.server.url, { template: 'trust' });
     const f = await connect(board.boardId, { facilitatorKey: board.facilitatorKey });
-    const me = await joinAs(server.url, board.code, {});
+    const me = await joinAs(fx.server.url, board.code, {});
     const tab1 = await connect(board.boardId, { token: me.token });
     const tab2 = await connect(board.boardId, { token: me.token });
     const other = await connect(board.boardId, {
-      token: (await joinAs(server.url, board.code, {})).token,
+      token: (await joinAs(fx.server.url, board.code, {})).token,
     });
     const notes = Array.from({ length: 6 }, () => newId());
     for (const [i, id] of notes.entries())
@@ -76,10 +60,10 @@ describe('running a workshop through real sockets', () => {
   });
 
   it('a timer that runs out reveals private writing, on the server’s clock', async () => {
-    const board = await createBoardWith(server.url, {});
+    const board = await createBoardWith(fx.server.url, {});
     const f = await connect(board.boardId, { facilitatorKey: board.facilitatorKey });
     const p = await connect(board.boardId, {
-      token: (await joinAs(server.url, board.code, {})).token,
+      token: (await joinAs(fx.server.url, board.code, {})).token,
     });
     await f.command({ type: 'board.update', privateWriting: true });
     await p.command({ type: 'note.add', id: newId(), x: 0, y: 0, text: 'odottaa' });
@@ -93,7 +77,7 @@ describe('running a workshop through real sockets', () => {
   });
 
   it('a stations board puts joiners in stations, balanced, and tells each their own', async () => {
-    const board = await createBoardWith(server.url, {
+    const board = await createBoardWith(fx.server.url, {
       template: 'stations',
       stations: 3,
       assignment: 'balanced',
@@ -101,11 +85,11 @@ describe('running a workshop through real sockets', () => {
     const stations: string[] = [];
     for (let i = 0; i < 6; i++) {
       const c = await connect(board.boardId, {
-        token: (await joinAs(server.url, board.code, {})).token,
+        token: (await joinAs(fx.server.url, board.code, {})).token,
       });
       stations.push(c.session!.station!);
     }
-    const ids = listPrompts(clients[0]!.doc).map((p) => p.id);
+    const ids = listPrompts(fx.clients[0]!.doc).map((p) => p.id);
     for (const id of ids) expect(stations.filter((s) => s === id)).toHaveLength(2);
   });
 });
