@@ -467,6 +467,11 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
         meta.set('groupThreshold', command.groupThreshold);
         refreshGroupTags(doc, ctx.view);
       }
+      if (
+        command.participantExport !== undefined &&
+        (meta.get('participantExport') ?? false) !== command.participantExport
+      )
+        meta.set('participantExport', command.participantExport);
       return OK;
     }
     case 'board.reveal': {
@@ -906,6 +911,7 @@ export function initBoardDoc(doc: Y.Doc, init: BoardInit): void {
     meta.set('timer', IDLE_TIMER);
     meta.set('follow', FOLLOW_OFF);
     meta.set('stationAssignment', null);
+    meta.set('participantExport', false);
     if (init.build) insertTemplate(doc, init.build, init.now, init.stationAssignment ?? null);
   });
 }

@@ -124,6 +124,7 @@ const BackupMeta = z.object({
   timer: z.unknown().optional(),
   follow: z.unknown().optional(),
   stationAssignment: z.enum(STATION_ASSIGNMENTS).nullable().default(null),
+  participantExport: z.boolean().default(false),
 });
 const BackupSchema = z.object({
   format: z.literal(BACKUP_FORMAT),

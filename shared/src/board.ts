@@ -138,6 +138,8 @@ export interface BoardMeta {
   follow: FollowState;
   /** How participants are put into stations, on boards that have stations. */
   stationAssignment: StationAssignment | null;
+  /** Whether participants may save the board as an image (facilitators always may). */
+  participantExport: boolean;
 }
 
 export interface Prompt {
@@ -315,6 +317,7 @@ export function readMeta(doc: Y.Doc): BoardMeta {
     )
       ? (m.get('stationAssignment') as StationAssignment)
       : null,
+    participantExport: bool(m, 'participantExport'),
   };
 }
 

@@ -91,6 +91,8 @@ export const BoardUpdate = z.strictObject({
   locked: z.boolean().optional(),
   privateWriting: z.boolean().optional(),
   groupThreshold: z.number().int().min(MIN_GROUP_THRESHOLD).max(MAX_GROUP_THRESHOLD).optional(),
+  /** Whether participants may save the board as an image. */
+  participantExport: z.boolean().optional(),
 });
 
 /** Reveals the private notes of one prompt, or of the whole board when no prompt is named. */

@@ -26,6 +26,12 @@ export {
   MAX_CLUSTERS_PER_BOARD,
   MIN_ZOOM,
   MAX_ZOOM,
+  EXPORT_SCALES,
+  MIN_EXPORT_SCALE,
+  MAX_EXPORT_SCALE,
+  MAX_EXPORT_PIXELS,
+  MAX_EXPORT_SIDE,
+  EXPORT_TILE_SIZE,
 } from './limits.js';
 export {
   PROTOCOL_VERSION,
@@ -177,3 +183,44 @@ export {
   type BoardBackup,
   type NotesTable,
 } from './backup.js';
+export {
+  NOTE_FILL,
+  NOTE_TEXT,
+  NOTE_META_TEXT,
+  PROMPT_FILL,
+  PROMPT_STROKE,
+  PROMPT_TITLE,
+  PROMPT_TITLE_FILL,
+  PROMPT_DESCRIPTION,
+  ACCENT,
+  VOTE_FILL,
+  GROUP_BADGE,
+  SEASON_FILL,
+  WHEEL_STROKE,
+  WHEEL_TEXT,
+} from './palette.js';
+export {
+  EXPORT_FONT_FAMILY,
+  SCENE_MARGIN,
+  MIN_SCENE_WIDTH,
+  GROUP_STRIPE,
+  SceneError,
+  boxesMeet,
+  buildScene,
+  type Box,
+  type Scene,
+  type SceneItem,
+  type SceneOptions,
+  type ScenePlacement,
+} from './scene.js';
+export { PngStreamWriter, type ZlibFactory, type ZlibStream } from './png.js';
+export {
+  ExportScaleError,
+  ExportTooLargeError,
+  drawArea,
+  exportSize,
+  itemShape,
+  maxExportScale,
+  rasterizeScene,
+  type RasterOptions,
+} from './raster.js';

@@ -60,3 +60,15 @@ export const MAX_CLUSTERS_PER_BOARD = 500;
 /** Zoom bounds of a follow-me view. */
 export const MIN_ZOOM = 0.02;
 export const MAX_ZOOM = 8;
+
+/** Image export scales offered in the menu (image pixels per board unit). */
+export const EXPORT_SCALES = [1, 2, 4] as const;
+/** Bounds of the scale the export API accepts. */
+export const MIN_EXPORT_SCALE = 0.1;
+export const MAX_EXPORT_SCALE = 4;
+/** Largest image an export renders, in pixels; above it the export is refused with the scale that fits. */
+export const MAX_EXPORT_PIXELS = 200_000_000;
+/** Largest side of an exported image. */
+export const MAX_EXPORT_SIDE = 60_000;
+/** Side of the square tiles an image is drawn in: well under every browser's canvas limit. */
+export const EXPORT_TILE_SIZE = 2048;

@@ -45,6 +45,8 @@ export const ErrorCode = {
   MessageTooLarge: 'message_too_large',
   /** The client speaks another protocol version; it must reload. */
   ProtocolMismatch: 'protocol_mismatch',
+  /** The exported picture would be larger than the server draws; `maxScale` says what fits. */
+  ExportTooLarge: 'export_too_large',
   /** Storage is unavailable; nothing was changed, the command may be retried. */
   Unavailable: 'unavailable',
   /** An unexpected server fault; nothing was changed. */
@@ -63,6 +65,8 @@ export interface ProtocolError {
   code: ErrorCode;
   /** English text for logs and developers; the UI shows its own translation of `code`. */
   message: string;
+  /** With export_too_large: the largest image scale that fits (0 when none does). */
+  maxScale?: number;
 }
 
 /**

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { applyCommand, initBoardDoc, type ApplyContext } from './apply.js';
+import { BOARD_SCHEMA_VERSION, readBoard, type BoardState, type Note } from './board.js';
+import { NOTE_SIZE } from './limits.js';
+import { PrivateState } from './private-state.js';
+import { boxesMeet, buildScene, MIN_SCENE_WIDTH, SceneError, type SceneText } from './scene.js';
+import { buildTemplate } from './templates.js';
+
+function trustBoard(): BoardState {
+  const doc = new Y.Doc();
+  initBoardDoc(doc, {
+    title: 'Luottamus',
+    template: 'trust',
+    now: Date.UTC(2026, 10, 23),
+    schemaVersion: BOARD_SCHEMA_VERSION,
+    build: buildTemplate('trust', 'fi', { x: -500, y: 300 }),
+  });
+  return readBoard(doc);
+}
+
+const note = (id: string, over: Partial<Note>): Note => ({
+  id,
+  promptId: null,
+  text: 'teksti',
+  x: 0,
+  y: 0,
+  color: 'yellow',
+  createdAt: 0,
+  group: null,
+  author: null,
+  month: null,
+  reactions: {},
+  votes: {},
+  cluster: null,
+  ...over,
+});
+
+describe('the export scene', () => {
+  it('puts every note inside the picture, below the header, whatever the coordinates', () => {
+    const b = trustBoard();
+    const p = b.prompts[0]!;
+    b.notes = [
+      note('a', { promptId: p.id, x: p.x + 10, y: p.y + 100 }),
+      note('b', { x: -40_000, y: -9_000 }),
+      note('c', { x: 25_000, y: 12_000 }),
+    ];
+    const scene = buildScene(b, { locale: 'fi', now: 0 });
+    expect(scene.notes.map((n) => n.id)).toEqual(['a', 'b', 'c']);
+    for (const n of scene.notes) {
+      expect(n.box.x).toBeGreaterThanOrEqual(0);
+      expect(n.box.y).toBeGreaterThanOrEqual(scene.header.h);
+      expect(n.box.x + NOTE_SIZE).toBeLessThanOrEqual(scene.width);
+      expect(n.box.y + NOTE_SIZE).toBeLessThanOrEqual(scene.height);
+    }
+    expect(scene.width).toBeGreaterThanOrEqual(65_000);
+  });
+
+  it('an empty board is still a picture with its title', () => {
+    const doc = new Y.Doc();
+    initBoardDoc(doc, {
+      title: '',
+      template: 'blank',
+      now: 0,
+      schemaVersion: BOARD_SCHEMA_VERSION,
+    });
+    const scene = buildScene(readBoard(doc), { locale: 'sv', now: 0 });
+    expect(scene.width).toBe(MIN_SCENE_WIDTH);
+    expect((scene.items[0] as SceneText).text).toBe('Namnlös tavla');
+  });
+
+  it('the legend lists the role groups that are on the notes, with counts, and nothing else', () => {
+    const b = trustBoard();
+    b.notes = [
+      note('a', { group: 'g3', x: 0 }),
+      note('b', { group: 'g3', x: 200 }),
+      note('c', { group: null, x: 400 }),
+    ];
+    const texts = buildScene(b, { locale: 'en', now: 0 })
+      .items.filter((i): i is SceneText => i.kind === 'text')
+      .map((i) => i.text);
+    expect(texts).toContain('Roles:');
+    expect(texts).toContain('johto (2)');
+    expect(texts.some((t) => t.startsWith('henkilöstö'))).toBe(false);
+    b.notes = [note('c', {})];
+    const none = buildScene(b, { locale: 'en', now: 0 }).items.filter(
+      (i) => i.kind === 'text' && i.text === 'Roles:',
+    );
+    expect(none).toEqual([]);
+  });
+
+  it('one prompt: only its notes, and an unknown prompt is a typed error', () => {
+    const b = trustBoard();
+    const [p, q] = b.prompts;
+    b.notes = [
+      note('in', { promptId: p!.id, x: p!.x + 20, y: p!.y + 100 }),
+      note('out', { promptId: q!.id, x: q!.x + 20, y: q!.y + 100 }),
+    ];
+    const scene = buildScene(b, { locale: 'fi', now: 0, promptId: p!.id });
+    expect(scene.notes.map((n) => n.id)).toEqual(['in']);
+    const titles = scene.items.filter((i) => i.kind === 'text').map((i) => (i as SceneText).text);
+    expect(titles).toContain(p!.title);
+    expect(titles).not.toContain(q!.title);
+    expect(() => buildScene(b, { locale: 'fi', now: 0, promptId: 'nope' })).toThrow(SceneError);
+  });
+
+  it('every item lies inside the picture', () => {
+    const b = trustBoard();
+    b.notes = Array.from({ length: 30 }, (_, i) =>
+      note(`n${i}`, { x: i * 90, y: (i % 5) * 170, votes: { r: 2 } }),
+    );
+    const scene = buildScene(b, { locale: 'fi', now: 0 });
+    const frame = { x: 0, y: 0, w: scene.width, h: scene.height };
+    for (const item of scene.items) expect(boxesMeet(item.box, frame)).toBe(true);
+  });
+});
+
+describe('participant export switch', () => {
+  it('board.update participantExport is kept in the meta record', () => {
+    const doc = new Y.Doc();
+    initBoardDoc(doc, {
+      title: 'B',
+      template: 'blank',
+      now: 0,
+      schemaVersion: BOARD_SCHEMA_VERSION,
+    });
+    expect(readBoard(doc).meta.participantExport).toBe(false);
+    const view = new PrivateState();
+    const ctx: ApplyContext = {
+      actor: { role: 'facilitator' },
+      now: 0,
+      view,
+      emit: (e) => view.apply(e),
+    };
+    expect(applyCommand(doc, { type: 'board.update', participantExport: true }, ctx).ok).toBe(true);
+    expect(readBoard(doc).meta.participantExport).toBe(true);
+  });
+});
