@@ -49,6 +49,8 @@ import { createLogger } from '../log.js';
 import type { BoardRegistry } from '../board/registry.js';
 import type { RateLimits } from '../config.js';
 import { WindowLimiter } from '../rate-limit.js';
+import { Exporter, ExportBusyError, ExportRefusedError } from '../export/exporter.js';
+import { PAPER_SIZES, PDF_LAYOUTS, type WorkerJob } from '../export/options.js';
 import { JoinCodeTakenError, type BoardRecord, type Storage } from '../storage/storage.js';
 
 const log = createLogger('http');
@@ -56,7 +58,14 @@ const log = createLogger('http');
 /** The largest backup file an import reads (a 20,000-note board fits). */
 export const MAX_IMPORT_BYTES = 16 * 1024 * 1024;
 /** What a board can be exported as over HTTP. */
-const EXPORT_FORMATS: ReadonlySet<string> = new Set(['json', 'csv', 'xlsx']);
+const EXPORT_FORMATS: ReadonlySet<string> = new Set(['json', 'csv', 'xlsx', 'png', 'pdf']);
+
+const PictureQuery = z.object({
+  scale: z.coerce.number().default(1),
+  prompt: z.string().max(64).optional(),
+  paper: z.enum(PAPER_SIZES).default('a4'),
+  pages: z.enum(PDF_LAYOUTS).default('board'),
+});
 
 /** Attempts at drawing a free join code before giving up. */
 export const JOIN_CODE_ATTEMPTS = 8;
@@ -108,14 +117,20 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.LimitReached]: 409,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.MessageTooLarge]: 413,
+  [ErrorCode.ExportTooLarge]: 413,
   [ErrorCode.ProtocolMismatch]: 426,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.Internal]: 500,
 };
 
 /** Sends a typed error. */
-export function sendError(res: Response, code: ErrorCode, message: string): void {
-  const error: ProtocolError = { code, message };
+export function sendError(
+  res: Response,
+  code: ErrorCode,
+  message: string,
+  extra: Pick<ProtocolError, 'maxScale'> = {},
+): void {
+  const error: ProtocolError = { code, message, ...extra };
   res.status(STATUS[code]).json({ error });
 }
 
@@ -139,6 +154,7 @@ export interface ApiOptions {
 
 /** The `/api` router. */
 export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): Router {
+  const exporter = new Exporter();
   const api = express.Router();
   const joinsPerAddress = new WindowLimiter(rates.joinsPerAddressPerMinute, 60_000);
   const joinsPerBoard = new WindowLimiter(rates.joinsPerBoardPerMinute, 60_000);
@@ -320,7 +336,7 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
   api.get('/boards/:id/export.:format', async (req, res) => {
     const format = String(req.params['format']);
     if (!EXPORT_FORMATS.has(format))
-      return sendError(res, ErrorCode.NotFound, 'formats: json, csv, xlsx');
+      return sendError(res, ErrorCode.NotFound, 'formats: json, csv, xlsx, png, pdf');
     const board = await facilitatorBoard(req, res);
     if (!board) return;
     const lang = (LOCALES as readonly string[]).includes(String(req.query['lang']))
@@ -334,6 +350,18 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
     if (format === 'json') {
       res.setHeader('Content-Disposition', `attachment; filename="${name}.json"`);
       res.json(toBackup(live.doc, Date.now()));
+      return;
+    }
+    if (format === 'png' || format === 'pdf') {
+      const query = PictureQuery.safeParse(req.query);
+      if (!query.success) return zodError(res, query.error);
+      const q = query.data;
+      const common = { board: readBoard(live.doc), locale: lang, now: Date.now() };
+      const job: WorkerJob =
+        format === 'png'
+          ? { kind: 'png', ...common, scale: q.scale, ...(q.prompt ? { promptId: q.prompt } : {}) }
+          : { kind: 'pdf', ...common, paper: q.paper, layout: q.pages };
+      await sendPicture(res, job, `${name}.${format}`);
       return;
     }
     const table = notesTable(readBoard(live.doc), lang);
@@ -351,6 +379,36 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
     res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     res.send(Buffer.from(await book.xlsx.writeBuffer()));
   });
+
+  /** Streams a picture from the export worker; errors before the first byte are typed responses. */
+  async function sendPicture(res: Response, job: WorkerJob, filename: string): Promise<void> {
+    let started = false;
+    try {
+      await exporter.run(job, {
+        start: (size) => {
+          started = true;
+          res.status(200);
+          res.type(job.kind === 'png' ? 'image/png' : 'application/pdf');
+          res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+          if (job.kind === 'png') res.setHeader('X-Image-Size', `${size.width}x${size.height}`);
+        },
+        chunk: (bytes) => res.write(bytes),
+      });
+      res.end();
+    } catch (err) {
+      if (started) {
+        // Headers are gone: cut the response so the client sees a broken download, not a short file.
+        log.error('export failed midway', { err });
+        res.destroy();
+      } else if (err instanceof ExportRefusedError && err.reason === 'too_large') {
+        sendError(res, ErrorCode.ExportTooLarge, err.message, { maxScale: err.maxScale });
+      } else if (err instanceof ExportRefusedError) {
+        sendError(res, ErrorCode.InvalidMessage, err.message);
+      } else if (err instanceof ExportBusyError) {
+        sendError(res, ErrorCode.RateLimited, err.message);
+      } else throw err;
+    }
+  }
 
   api.post('/boards/import', express.json({ limit: MAX_IMPORT_BYTES }), async (req, res) => {
     let backup;

@@ -1,0 +1,33 @@
+/** What an export may be asked for: shared by the HTTP API, the exporter and the worker. */
+import type { BoardState, Locale } from '@pajataulu/shared';
+
+export const PAPER_SIZES = ['a4', 'a3'] as const;
+export type Paper = (typeof PAPER_SIZES)[number];
+/** One page with the whole board, or one page per prompt. */
+export const PDF_LAYOUTS = ['board', 'prompts'] as const;
+export type PdfLayout = (typeof PDF_LAYOUTS)[number];
+
+export interface PngRequest {
+  board: BoardState;
+  locale: Locale;
+  now: number;
+  scale: number;
+  promptId?: string | undefined;
+}
+
+export interface PdfRequest {
+  board: BoardState;
+  locale: Locale;
+  now: number;
+  paper: Paper;
+  layout: PdfLayout;
+}
+
+export type WorkerJob = ({ kind: 'png' } & PngRequest) | ({ kind: 'pdf' } & PdfRequest);
+
+export type WorkerMessage =
+  | { type: 'start'; width: number; height: number }
+  | { type: 'chunk'; bytes: Uint8Array }
+  | { type: 'done' }
+  | { type: 'refused'; code: 'too_large' | 'invalid'; message: string; maxScale: number }
+  | { type: 'failed'; message: string };

@@ -1,0 +1,35 @@
+/**
+ * The export worker: one per export, so drawing a large board never blocks the event loop that
+ * serves the live boards, and its memory is returned when it ends.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ExportScaleError, ExportTooLargeError, SceneError } from '@pajataulu/shared';
+import { renderPdf, renderPng } from './render.js';
+import type { WorkerJob, WorkerMessage } from './options.js';
+
+const port = parentPort!;
+const job = workerData as WorkerJob;
+const send = (msg: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(msg, transfer);
+const emit = (bytes: Uint8Array) => {
+  // Copied so each message owns (and transfers) exactly its bytes.
+  const copy = bytes.slice();
+  send({ type: 'chunk', bytes: copy }, [copy.buffer as ArrayBuffer]);
+};
+
+try {
+  if (job.kind === 'png') {
+    await renderPng(job, (size) => send({ type: 'start', ...size }), emit);
+  } else {
+    send({ type: 'start', width: 0, height: 0 });
+    await renderPdf(job, emit);
+  }
+  send({ type: 'done' });
+} catch (err) {
+  if (err instanceof ExportTooLargeError) {
+    send({ type: 'refused', code: 'too_large', message: err.message, maxScale: err.maxScale });
+  } else if (err instanceof ExportScaleError || err instanceof SceneError) {
+    send({ type: 'refused', code: 'invalid', message: err.message, maxScale: 0 });
+  } else {
+    send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+  }
+}
