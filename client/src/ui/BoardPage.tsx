@@ -13,6 +13,7 @@ import {
   MIN_ZOOM,
   NOTE_SIZE,
   randomId,
+  readBoard,
   type CommandInput,
   type ErrorCode,
   type NoteColor,
@@ -52,6 +53,7 @@ import { ExportSection } from './ExportSection.js';
 import { FacilitatorPanel } from './FacilitatorPanel.js';
 import { LanguageSwitcher } from './LanguageSwitcher.js';
 import { ListView } from './ListView.js';
+import { SaveImage } from './SaveImage.js';
 import { ShortcutHelp } from './ShortcutHelp.js';
 import { NoteEditor } from './NoteEditor.js';
 import { NoteActions } from './NoteActions.js';
@@ -585,6 +587,9 @@ function LiveBoard({
               ?
             </button>
           )}
+          {!projector && !facilitator && board.meta.participantExport && (
+            <SaveImage code={code} read={() => readBoard(conn.doc)} />
+          )}
           {!projector && <LanguageSwitcher short />}
           {facilitator && (
             <button
@@ -997,6 +1002,10 @@ function LiveBoard({
               code={code}
               facilitatorKey={
                 'facilitatorKey' in resolved.creds ? resolved.creds.facilitatorKey : ''
+              }
+              board={readBoard(conn.doc)}
+              onParticipantExport={(allowed) =>
+                conn.run({ type: 'board.update', participantExport: allowed })
               }
             />
             <WorkshopControls
