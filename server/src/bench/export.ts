@@ -149,7 +149,6 @@ const fmt = (r: Run) =>
   `${(r.ms / 1000).toFixed(2).padStart(7)} s  ${r.peakRssMb.toFixed(0).padStart(6)} MB  ${(r.bytes / 2 ** 20).toFixed(1).padStart(6)} MiB  ${r.maxStallMs.toFixed(0).padStart(6)} ms`;
 
 const board = bigBoard(NOTES);
-if (process.env['BENCH_DUMP_BOARD']) (await import('node:fs')).writeFileSync(process.env['BENCH_DUMP_BOARD'], JSON.stringify(board));
 const scene = buildScene(board, { locale: 'fi', now: Date.now() });
 const size = exportSize(scene, SCALE);
 console.log(
