@@ -104,6 +104,25 @@ describe('the export scene', () => {
     expect(() => buildScene(b, { locale: 'fi', now: 0, promptId: 'nope' })).toThrow(SceneError);
   });
 
+  it('the annual clock is drawn on its prompt, not under it, with twelve month names', () => {
+    const doc = new Y.Doc();
+    initBoardDoc(doc, {
+      title: 'Vuosikello',
+      template: 'wheel',
+      now: 0,
+      schemaVersion: BOARD_SCHEMA_VERSION,
+      build: buildTemplate('wheel', 'fi', { x: 0, y: 0 }),
+    });
+    const items = buildScene(readBoard(doc), { locale: 'fi', now: 0 }).items;
+    const firstSector = items.findIndex((i) => i.kind === 'sector');
+    const lastPromptBody = items.findLastIndex((i) => i.kind === 'rect' && i.radius === 16);
+    expect(items.filter((i) => i.kind === 'sector')).toHaveLength(12);
+    expect(firstSector).toBeGreaterThan(lastPromptBody);
+    const texts = items.filter((i): i is SceneText => i.kind === 'text').map((i) => i.text);
+    expect(texts).toContain('tammikuu');
+    expect(texts).toContain('joulukuu');
+  });
+
   it('every item lies inside the picture', () => {
     const b = trustBoard();
     b.notes = Array.from({ length: 30 }, (_, i) =>

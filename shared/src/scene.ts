@@ -478,9 +478,10 @@ export function buildScene(board: BoardState, opts: SceneOptions): Scene {
   const dy = top - content.y;
   const items: SceneItem[] = [...header];
   const months = monthNames(opts.locale);
+  // The wheel lies on its prompt, as on the canvas.
+  for (const p of prompts) items.push(...promptItems(p, dx, dy));
   if (wheel && (!prompt || boxesMeet(wheelBox(wheel), content)))
     items.push(...wheelItems(wheel, months, dx, dy));
-  for (const p of prompts) items.push(...promptItems(p, dx, dy));
   const ctx: NoteContext = {
     board,
     months,
