@@ -69,6 +69,7 @@ export class Exporter {
     return new Promise((resolve, reject) => {
       const worker = new Worker(workerUrl(), {
         workerData: job,
+        transferList: 'update' in job ? [job.update.buffer as ArrayBuffer] : [],
         execArgv: [],
         resourceLimits: { maxOldGenerationSizeMb: EXPORT_WORKER_HEAP_MB },
       });

@@ -23,7 +23,15 @@ export interface PdfRequest {
   layout: PdfLayout;
 }
 
-export type WorkerJob = ({ kind: 'png' } & PngRequest) | ({ kind: 'pdf' } & PdfRequest);
+/**
+ * What the worker draws: the board as a Yjs update (cheap to make on the serving thread, and
+ * transferred rather than copied; the worker reads it), or an already read board.
+ */
+export type BoardSource = { update: Uint8Array } | { board: BoardState };
+
+export type WorkerJob =
+  | ({ kind: 'png' } & Omit<PngRequest, 'board'> & BoardSource)
+  | ({ kind: 'pdf' } & Omit<PdfRequest, 'board'> & BoardSource);
 
 export type WorkerMessage =
   | { type: 'start'; width: number; height: number }

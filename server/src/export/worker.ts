@@ -3,9 +3,16 @@
  * serves the live boards, and its memory is returned when it ends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ExportScaleError, ExportTooLargeError, SceneError } from '@pajataulu/shared';
+import * as Y from 'yjs';
+import {
+  ExportScaleError,
+  ExportTooLargeError,
+  readBoard,
+  SceneError,
+  type BoardState,
+} from '@pajataulu/shared';
 import { renderPdf, renderPng } from './render.js';
-import type { WorkerJob, WorkerMessage } from './options.js';
+import type { BoardSource, WorkerJob, WorkerMessage } from './options.js';
 
 const port = parentPort!;
 const job = workerData as WorkerJob;
@@ -16,12 +23,21 @@ const emit = (bytes: Uint8Array) => {
   send({ type: 'chunk', bytes: copy }, [copy.buffer as ArrayBuffer]);
 };
 
+/** The board to draw, read here rather than on the serving thread. */
+function boardOf(source: BoardSource): BoardState {
+  if ('board' in source) return source.board;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, source.update);
+  return readBoard(doc);
+}
+
 try {
+  const board = boardOf(job);
   if (job.kind === 'png') {
-    await renderPng(job, (size) => send({ type: 'start', ...size }), emit);
+    await renderPng({ ...job, board }, (size) => send({ type: 'start', ...size }), emit);
   } else {
     send({ type: 'start', width: 0, height: 0 });
-    await renderPdf(job, emit);
+    await renderPdf({ ...job, board }, emit);
   }
   send({ type: 'done' });
 } catch (err) {

@@ -356,7 +356,7 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
       const query = PictureQuery.safeParse(req.query);
       if (!query.success) return zodError(res, query.error);
       const q = query.data;
-      const common = { board: readBoard(live.doc), locale: lang, now: Date.now() };
+      const common = { update: Y.encodeStateAsUpdate(live.doc), locale: lang, now: Date.now() };
       const job: WorkerJob =
         format === 'png'
           ? { kind: 'png', ...common, scale: q.scale, ...(q.prompt ? { promptId: q.prompt } : {}) }
