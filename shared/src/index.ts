@@ -32,6 +32,7 @@ export {
   MAX_EXPORT_PIXELS,
   MAX_EXPORT_SIDE,
   EXPORT_TILE_SIZE,
+  EXPORT_STRIP_BYTES,
 } from './limits.js';
 export {
   PROTOCOL_VERSION,

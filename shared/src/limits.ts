@@ -72,3 +72,5 @@ export const MAX_EXPORT_PIXELS = 200_000_000;
 export const MAX_EXPORT_SIDE = 60_000;
 /** Side of the square tiles an image is drawn in: well under every browser's canvas limit. */
 export const EXPORT_TILE_SIZE = 2048;
+/** Memory for one strip of rows of an image being drawn (RGBA); wide images get shorter strips. */
+export const EXPORT_STRIP_BYTES = 32 * 1024 * 1024;

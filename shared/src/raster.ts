@@ -7,6 +7,7 @@ import type KonvaNamespace from 'konva';
 import type { Layer } from 'konva/lib/Layer.js';
 import type { Shape } from 'konva/lib/Shape.js';
 import {
+  EXPORT_STRIP_BYTES,
   EXPORT_TILE_SIZE,
   MAX_EXPORT_PIXELS,
   MAX_EXPORT_SCALE,
@@ -48,7 +49,18 @@ export class ExportScaleError extends Error {
 export function maxExportScale(scene: Scene): number {
   const byArea = Math.sqrt(MAX_EXPORT_PIXELS / (scene.width * scene.height));
   const bySide = MAX_EXPORT_SIDE / Math.max(scene.width, scene.height);
-  return Math.min(MAX_EXPORT_SCALE, Math.floor(Math.min(byArea, bySide) * 100) / 100);
+  const fits = Math.min(MAX_EXPORT_SCALE, Math.floor(Math.min(byArea, bySide) * 100) / 100);
+  return fits >= MIN_EXPORT_SCALE ? fits : 0;
+}
+
+/** How far an item may paint outside its box: half its stroke, plus a pixel of anti-aliasing. */
+function reach(item: SceneItem, scale: number): number {
+  const stroke = 'strokeWidth' in item ? (item.strokeWidth ?? 0) : 0;
+  return stroke / 2 + 1 / scale;
+}
+
+function grown(box: Box, by: number): Box {
+  return { x: box.x - by, y: box.y - by, w: box.w + 2 * by, h: box.h + 2 * by };
 }
 
 /** The image size at `scale`; throws ExportScaleError or ExportTooLargeError. */
@@ -142,7 +154,8 @@ export function drawArea(K: Konva, layer: Layer, scene: Scene, area: Box, scale:
       listening: false,
     }),
   );
-  for (const item of scene.items) if (boxesMeet(item.box, area)) layer.add(itemShape(K, item));
+  for (const item of scene.items)
+    if (boxesMeet(grown(item.box, reach(item, scale)), area)) layer.add(itemShape(K, item));
   layer.scale({ x: scale, y: scale });
   layer.position({ x: -area.x * scale, y: -area.y * scale });
   layer.draw();
@@ -171,21 +184,27 @@ export async function rasterizeScene(
   onStrip: (rgba: Uint8ClampedArray, rows: number) => void | Promise<void>,
 ): Promise<{ width: number; height: number }> {
   const { width, height } = exportSize(scene, opts.scale);
-  const tile = Math.min(opts.tileSize ?? EXPORT_TILE_SIZE, Math.max(width, height));
+  const tileW = Math.min(opts.tileSize ?? EXPORT_TILE_SIZE, width);
+  // A strip is as many rows as fit the strip budget, never more than a tile is tall.
+  const tileH = Math.min(
+    opts.tileSize ?? EXPORT_TILE_SIZE,
+    height,
+    Math.max(1, Math.floor(EXPORT_STRIP_BYTES / (width * 4))),
+  );
   const stage = new K.Stage({
-    width: Math.min(tile, width),
-    height: Math.min(tile, height),
+    width: tileW,
+    height: tileH,
     ...(opts.container ? { container: opts.container } : {}),
   } as ConstructorParameters<Konva['Stage']>[0]);
   const layer = new K.Layer({ listening: false });
   stage.add(layer);
   layer.getCanvas().setPixelRatio(1);
   try {
-    for (let top = 0; top < height; top += tile) {
-      const rows = Math.min(tile, height - top);
+    for (let top = 0; top < height; top += tileH) {
+      const rows = Math.min(tileH, height - top);
       const strip = new Uint8ClampedArray(width * rows * 4);
-      for (let left = 0; left < width; left += tile) {
-        const cols = Math.min(tile, width - left);
+      for (let left = 0; left < width; left += tileW) {
+        const cols = Math.min(tileW, width - left);
         stage.size({ width: cols, height: rows });
         layer.getCanvas().setPixelRatio(1);
         const s = opts.scale;

@@ -41,7 +41,7 @@ export const GROUP_STRIPE = 8;
 const PAGE_BACKGROUND = '#ffffff';
 
 /** Reaction marks in exported pictures: glyphs the export font has. */
-const REACTION_MARK: Record<Reaction, string> = { heart: '♥', clap: '✋', idea: '☼', agree: '+1' };
+const REACTION_MARK: Record<Reaction, string> = { heart: '♥', clap: '✌', idea: '☼', agree: '+1' };
 
 /** The header's words, per language. */
 const SCENE_TEXT: Record<Locale, { untitled: string; notes: string; groups: string }> = {
@@ -383,8 +383,11 @@ export function buildScene(board: BoardState, opts: SceneOptions): Scene {
   const wheel = board.meta.wheel;
 
   let content: Box | null = null;
-  if (prompt) content = promptBox(prompt);
-  else {
+  if (prompt) {
+    content = promptBox(prompt);
+    // The annual clock comes with the prompt it lies on, whole.
+    if (wheel && boxesMeet(wheelBox(wheel), content)) content = union(content, wheelBox(wheel));
+  } else {
     if (wheel) content = union(content, wheelBox(wheel));
     for (const p of prompts) content = union(content, promptBox(p));
   }
@@ -480,7 +483,7 @@ export function buildScene(board: BoardState, opts: SceneOptions): Scene {
   const months = monthNames(opts.locale);
   // The wheel lies on its prompt, as on the canvas.
   for (const p of prompts) items.push(...promptItems(p, dx, dy));
-  if (wheel && (!prompt || boxesMeet(wheelBox(wheel), content)))
+  if (wheel && (!prompt || boxesMeet(wheelBox(wheel), promptBox(prompt))))
     items.push(...wheelItems(wheel, months, dx, dy));
   const ctx: NoteContext = {
     board,

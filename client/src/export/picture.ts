@@ -49,7 +49,14 @@ function loadFonts(): Promise<void> {
       new FontFace(EXPORT_FONT_FAMILY, `url(${regularFont})`, { weight: '400' }),
       new FontFace(EXPORT_FONT_FAMILY, `url(${boldFont})`, { weight: '700' }),
     ].map(async (face) => document.fonts.add(await face.load())),
-  ).then(() => undefined);
+  ).then(
+    () => undefined,
+    (err: unknown) => {
+      // Not remembered: the next export tries again.
+      fontsLoaded = undefined;
+      throw err;
+    },
+  );
   return fontsLoaded;
 }
 

@@ -95,12 +95,18 @@ export function ExportSection({
     }
   }
 
-  const label = (format: Format, idle: string) =>
-    busy === format
-      ? received > 0
-        ? t('export.received', { size: `${(received / 2 ** 20).toFixed(1)} MB` })
-        : t('export.working')
-      : idle;
+  const megabytes = new Intl.NumberFormat(currentLanguage(), {
+    style: 'unit',
+    unit: 'megabyte',
+    maximumFractionDigits: 1,
+  });
+  const progress =
+    busy === undefined
+      ? ''
+      : received > 0
+        ? t('export.received', { size: megabytes.format(received / 1e6) })
+        : t('export.working');
+  const label = (format: Format, idle: string) => (busy === format ? progress : idle);
 
   return (
     <section className="export-section" aria-busy={busy !== undefined}>
@@ -142,10 +148,16 @@ export function ExportSection({
           type="button"
           data-testid="export-png"
           disabled={busy !== undefined || scale > maxScale}
+          aria-describedby={scale > maxScale ? 'export-too-large' : undefined}
           onClick={() => void download('png')}
         >
           {label('png', t('export.png'))}
         </button>
+        {scale > maxScale && (
+          <p id="export-too-large" className="muted small">
+            {t('export.tooLarge', { max: maxScale })}
+          </p>
+        )}
         <label className="field">
           {t('export.paper')}
           <select
@@ -202,6 +214,9 @@ export function ExportSection({
         />
         {t('export.participants')}
       </label>
+      <p className="visually-hidden" role="status" aria-live="polite">
+        {progress}
+      </p>
       {failed && (
         <p className="error" role="alert">
           {failed}

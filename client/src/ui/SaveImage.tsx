@@ -11,20 +11,24 @@ import { drawBoardPng, saveBlob } from '../export/picture.js';
 export function SaveImage({ code, read }: { code: string; read: () => BoardState }) {
   const { t } = useTranslation();
   const [progress, setProgress] = useState<number>();
-  const [failed, setFailed] = useState(false);
+  const [failed, setFailed] = useState<string>();
 
   async function save() {
-    setFailed(false);
+    setFailed(undefined);
+    const board = read();
+    const locale = currentLanguage();
+    // 1× unless the board is too large for it; then the largest size that fits.
+    const scale = Math.min(1, maxExportScale(buildScene(board, { locale, now: 0 })));
+    if (scale === 0) {
+      setFailed(t('errors.export_too_large'));
+      return;
+    }
     setProgress(0);
     try {
-      const board = read();
-      const locale = currentLanguage();
-      // 1× unless the board is too large for it; then the largest size that fits.
-      const scale = Math.min(1, maxExportScale(buildScene(board, { locale, now: 0 })));
       const blob = await drawBoardPng(board, { locale, scale, onProgress: setProgress });
       saveBlob(blob, `pajataulu-${code}.png`);
     } catch {
-      setFailed(true);
+      setFailed(t('export.failed'));
     } finally {
       setProgress(undefined);
     }
@@ -43,9 +47,14 @@ export function SaveImage({ code, read }: { code: string; read: () => BoardState
           ? t('export.drawing', { percent: Math.round(progress * 100) })
           : t('export.saveImage')}
       </button>
+      {progress !== undefined && (
+        <span className="visually-hidden" role="status" aria-live="polite">
+          {t('export.drawing', { percent: Math.round(progress * 100) })}
+        </span>
+      )}
       {failed && (
         <span className="error" role="alert">
-          {t('export.failed')}
+          {failed}
         </span>
       )}
     </>

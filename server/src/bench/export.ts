@@ -125,7 +125,11 @@ async function measure(fn: () => Promise<number>): Promise<Run> {
 
 async function viaExporter(job: WorkerJob): Promise<number> {
   let bytes = 0;
-  await new Exporter().run(job, { start: () => {}, chunk: (b) => (bytes += b.length) });
+  await new Exporter().run(
+    job,
+    { start: () => {}, chunk: (b) => ((bytes += b.length), true), onDrain: () => {} },
+    new AbortController().signal,
+  );
   return bytes;
 }
 

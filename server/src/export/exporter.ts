@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { WorkerJob, WorkerMessage } from './options.js';
+import type { WorkerControl, WorkerJob, WorkerMessage } from './options.js';
 
 /** Exports drawn at once in one process. */
 export const MAX_CONCURRENT_EXPORTS = 1;
@@ -13,6 +13,8 @@ export const MAX_CONCURRENT_EXPORTS = 1;
 export const MAX_QUEUED_EXPORTS = 4;
 /** Heap of one export worker (the pixels themselves live outside it, in native canvases). */
 export const EXPORT_WORKER_HEAP_MB = 1024;
+/** An export that takes longer is stopped (a 5,000-note board at 1× takes seconds). */
+export const EXPORT_TIMEOUT_MS = 5 * 60 * 1000;
 
 export class ExportBusyError extends Error {
   constructor() {
@@ -36,7 +38,18 @@ export class ExportRefusedError extends Error {
 export interface ExportSink {
   /** Called once, before the first chunk, with the image size (0 × 0 for a PDF). */
   start(size: { width: number; height: number }): void;
-  chunk(bytes: Uint8Array): void;
+  /** Returns false when the receiver is full; the worker then waits for `drained`. */
+  chunk(bytes: Uint8Array): boolean;
+  /** Subscribes to the receiver having room again. */
+  onDrain(fn: () => void): void;
+}
+
+/** The export was stopped: its client went away, or it ran past EXPORT_TIMEOUT_MS. */
+export class ExportAbortedError extends Error {
+  constructor(reason: string) {
+    super(`export stopped: ${reason}`);
+    this.name = 'ExportAbortedError';
+  }
 }
 
 /** The worker's file: next to this one when built; from the build when running from source (tests). */
@@ -48,24 +61,55 @@ function workerUrl(): URL {
 
 export class Exporter {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
 
-  /** Runs the job; resolves when the last chunk has been given to the sink. */
-  async run(job: WorkerJob, sink: ExportSink): Promise<void> {
+  /** Exports drawing now. */
+  get active(): number {
+    return this.running;
+  }
+  private readonly waiting: { start: () => void; signal: AbortSignal }[] = [];
+
+  /**
+   * Runs the job; resolves when the last chunk has been given to the sink. Aborting `signal`
+   * (the client went away) takes the job out of the queue or stops its worker.
+   */
+  async run(job: WorkerJob, sink: ExportSink, signal: AbortSignal): Promise<void> {
     if (this.running >= MAX_CONCURRENT_EXPORTS) {
       if (this.waiting.length >= MAX_QUEUED_EXPORTS) throw new ExportBusyError();
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-    this.running++;
+      await new Promise<void>((resolve, reject) => {
+        const entry = { start: resolve, signal };
+        this.waiting.push(entry);
+        signal.addEventListener('abort', () => {
+          const i = this.waiting.indexOf(entry);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(new ExportAbortedError('the client went away'));
+        });
+      });
+      // The slot was handed over by the export that ended: `running` already counts this one.
+    } else this.running++;
     try {
-      await this.runWorker(job, sink);
+      if (signal.aborted) throw new ExportAbortedError('the client went away');
+      await this.runWorker(job, sink, signal);
     } finally {
-      this.running--;
-      this.waiting.shift()?.();
+      this.release();
     }
   }
 
-  private runWorker(job: WorkerJob, sink: ExportSink): Promise<void> {
+  /** Hands the slot straight to the next live waiter, so no newcomer can slip in between. */
+  private release(): void {
+    for (;;) {
+      const next = this.waiting.shift();
+      if (!next) {
+        this.running--;
+        return;
+      }
+      if (!next.signal.aborted) {
+        next.start();
+        return;
+      }
+    }
+  }
+
+  private runWorker(job: WorkerJob, sink: ExportSink, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       const worker = new Worker(workerUrl(), {
         workerData: job,
@@ -74,20 +118,32 @@ export class Exporter {
         resourceLimits: { maxOldGenerationSizeMb: EXPORT_WORKER_HEAP_MB },
       });
       let settled = false;
+      const timer = setTimeout(
+        () => settle(new ExportAbortedError(`over ${EXPORT_TIMEOUT_MS} ms`)),
+        EXPORT_TIMEOUT_MS,
+      );
+      const onAbort = () => settle(new ExportAbortedError('the client went away'));
+      signal.addEventListener('abort', onAbort);
       const settle = (err?: Error) => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
         void worker.terminate();
         if (err) reject(err);
         else resolve();
       };
+      sink.onDrain(() => worker.postMessage({ type: 'resume' } satisfies WorkerControl));
       worker.on('message', (msg: WorkerMessage) => {
+        if (settled) return;
         try {
           switch (msg.type) {
             case 'start':
               return sink.start(msg);
             case 'chunk':
-              return sink.chunk(msg.bytes);
+              if (!sink.chunk(msg.bytes))
+                worker.postMessage({ type: 'pause' } satisfies WorkerControl);
+              return;
             case 'done':
               return settle();
             case 'refused':

@@ -33,6 +33,9 @@ export type WorkerJob =
   | ({ kind: 'png' } & Omit<PngRequest, 'board'> & BoardSource)
   | ({ kind: 'pdf' } & Omit<PdfRequest, 'board'> & BoardSource);
 
+/** From the serving thread to the worker: stop or go on sending (the receiver is full or has room). */
+export type WorkerControl = { type: 'pause' } | { type: 'resume' };
+
 export type WorkerMessage =
   | { type: 'start'; width: number; height: number }
   | { type: 'chunk'; bytes: Uint8Array }

@@ -73,13 +73,18 @@ export async function renderPng(
   req: PngRequest,
   onStart: (size: { width: number; height: number }) => void,
   emit: (bytes: Uint8Array) => void,
+  /** Awaited between tiles: where the receiver's back-pressure holds the drawing. */
+  room?: () => Promise<void>,
 ): Promise<void> {
   const scene = buildScene(req.board, { locale: req.locale, now: req.now, promptId: req.promptId });
   const size = exportSize(scene, req.scale);
   onStart(size);
   const png = new PngStreamWriter(size.width, size.height, emit, nodeZlib);
-  await rasterizeScene(nodeKonva(), scene, { scale: req.scale }, (rgba, rows) =>
-    png.writeRows(rgba, rows),
+  await rasterizeScene(
+    nodeKonva(),
+    scene,
+    { scale: req.scale, ...(room ? { pause: room } : {}) },
+    (rgba, rows) => png.writeRows(rgba, rows),
   );
   await png.end();
 }
@@ -192,12 +197,12 @@ function pdfPage(doc: PDFKit.PDFDocument, scene: Scene, paper: Paper): void {
 /** Writes the PDF to `emit`, in order; resolves when the last byte has been emitted. */
 export function renderPdf(req: PdfRequest, emit: (bytes: Uint8Array) => void): Promise<void> {
   const opts = { locale: req.locale, now: req.now };
-  const scenes =
-    req.layout === 'prompts' && req.board.prompts.length > 0
-      ? [...req.board.prompts]
-          .sort((a, b) => a.y - b.y || a.x - b.x)
-          .map((p) => buildScene(req.board, { ...opts, promptId: p.id }))
-      : [buildScene(req.board, opts)];
+  // The whole board first; with `prompts`, then a page per prompt, top to bottom. The first page
+  // keeps what lies outside every prompt.
+  const scenes = [buildScene(req.board, opts)];
+  if (req.layout === 'prompts')
+    for (const p of [...req.board.prompts].sort((a, b) => a.y - b.y || a.x - b.x))
+      scenes.push(buildScene(req.board, { ...opts, promptId: p.id }));
   const doc = new PDFDocument({
     autoFirstPage: false,
     compress: true,

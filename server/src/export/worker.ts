@@ -12,7 +12,7 @@ import {
   type BoardState,
 } from '@pajataulu/shared';
 import { renderPdf, renderPng } from './render.js';
-import type { BoardSource, WorkerJob, WorkerMessage } from './options.js';
+import type { BoardSource, WorkerControl, WorkerJob, WorkerMessage } from './options.js';
 
 const port = parentPort!;
 const job = workerData as WorkerJob;
@@ -22,6 +22,24 @@ const emit = (bytes: Uint8Array) => {
   const copy = bytes.slice();
   send({ type: 'chunk', bytes: copy }, [copy.buffer as ArrayBuffer]);
 };
+
+// Flow control: the serving thread says pause when its client cannot take more, resume when it can.
+let paused: { wait: Promise<void>; go: () => void } | null = null;
+port.on('message', (msg: WorkerControl) => {
+  if (msg.type === 'pause' && !paused) {
+    let go = () => {};
+    const wait = new Promise<void>((resolve) => (go = resolve));
+    paused = { wait, go };
+  } else if (msg.type === 'resume' && paused) {
+    paused.go();
+    paused = null;
+  }
+});
+/** Between tiles: lets control messages in, then waits while paused. */
+async function room(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  if (paused) await paused.wait;
+}
 
 /** The board to draw, read here rather than on the serving thread. */
 function boardOf(source: BoardSource): BoardState {
@@ -34,7 +52,7 @@ function boardOf(source: BoardSource): BoardState {
 try {
   const board = boardOf(job);
   if (job.kind === 'png') {
-    await renderPng({ ...job, board }, (size) => send({ type: 'start', ...size }), emit);
+    await renderPng({ ...job, board }, (size) => send({ type: 'start', ...size }), emit, room);
   } else {
     send({ type: 'start', width: 0, height: 0 });
     await renderPdf({ ...job, board }, emit);

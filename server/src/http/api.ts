@@ -27,6 +27,9 @@ import {
   MAX_GROUP_THRESHOLD,
   MAX_GROUPS_PER_BOARD,
   MAX_HTTP_BODY_BYTES,
+  MAX_EXPORT_SCALE,
+  MIN_EXPORT_SCALE,
+  promptsMap,
   MIN_GROUP_THRESHOLD,
   newJoinCode,
   newSecret,
@@ -49,7 +52,12 @@ import { createLogger } from '../log.js';
 import type { BoardRegistry } from '../board/registry.js';
 import type { RateLimits } from '../config.js';
 import { WindowLimiter } from '../rate-limit.js';
-import { Exporter, ExportBusyError, ExportRefusedError } from '../export/exporter.js';
+import {
+  Exporter,
+  ExportAbortedError,
+  ExportBusyError,
+  ExportRefusedError,
+} from '../export/exporter.js';
 import { PAPER_SIZES, PDF_LAYOUTS, type WorkerJob } from '../export/options.js';
 import { JoinCodeTakenError, type BoardRecord, type Storage } from '../storage/storage.js';
 
@@ -61,7 +69,7 @@ export const MAX_IMPORT_BYTES = 16 * 1024 * 1024;
 const EXPORT_FORMATS: ReadonlySet<string> = new Set(['json', 'csv', 'xlsx', 'png', 'pdf']);
 
 const PictureQuery = z.object({
-  scale: z.coerce.number().default(1),
+  scale: z.coerce.number().min(MIN_EXPORT_SCALE).max(MAX_EXPORT_SCALE).default(1),
   prompt: z.string().max(64).optional(),
   paper: z.enum(PAPER_SIZES).default('a4'),
   pages: z.enum(PDF_LAYOUTS).default('board'),
@@ -356,6 +364,12 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
       const query = PictureQuery.safeParse(req.query);
       if (!query.success) return zodError(res, query.error);
       const q = query.data;
+      if (q.prompt !== undefined && !promptsMap(live.doc).has(q.prompt))
+        return sendError(
+          res,
+          ErrorCode.InvalidMessage,
+          `prompt: no prompt ${q.prompt} on this board`,
+        );
       const common = { update: Y.encodeStateAsUpdate(live.doc), locale: lang, now: Date.now() };
       const job: WorkerJob =
         format === 'png'
@@ -383,20 +397,30 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
   /** Streams a picture from the export worker; errors before the first byte are typed responses. */
   async function sendPicture(res: Response, job: WorkerJob, filename: string): Promise<void> {
     let started = false;
+    // A client that goes away stops its export, queued or drawing.
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
     try {
-      await exporter.run(job, {
-        start: (size) => {
-          started = true;
-          res.status(200);
-          res.type(job.kind === 'png' ? 'image/png' : 'application/pdf');
-          res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
-          if (job.kind === 'png') res.setHeader('X-Image-Size', `${size.width}x${size.height}`);
+      await exporter.run(
+        job,
+        {
+          start: (size) => {
+            started = true;
+            res.status(200);
+            res.type(job.kind === 'png' ? 'image/png' : 'application/pdf');
+            res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+            if (job.kind === 'png') res.setHeader('X-Image-Size', `${size.width}x${size.height}`);
+          },
+          chunk: (bytes) => res.write(bytes),
+          onDrain: (fn) => res.on('drain', fn),
         },
-        chunk: (bytes) => res.write(bytes),
-      });
+        gone.signal,
+      );
       res.end();
     } catch (err) {
-      if (started) {
+      if (err instanceof ExportAbortedError && res.destroyed) {
+        log.info('export stopped: the client went away');
+      } else if (started) {
         // Headers are gone: cut the response so the client sees a broken download, not a short file.
         log.error('export failed midway', { err });
         res.destroy();
