@@ -4,7 +4,7 @@
  * the whole picture encoded in one go, as a browser-style export does. Prints time, peak memory,
  * output size and the longest event-loop stall of the serving thread.
  *
- *   node server/dist/bench/export.js [--notes 5000] [--scale 1]
+ *   pnpm bench export [--notes 5000] [--scale 1] [--baseline]
  */
 import { parseArgs } from 'node:util';
 import type { Canvas } from '@napi-rs/canvas';
@@ -30,7 +30,7 @@ const { values } = parseArgs({
   options: {
     notes: { type: 'string', default: '5000' },
     scale: { type: 'string', default: '1' },
-    baseline: { type: 'boolean', default: true },
+    baseline: { type: 'boolean', default: false },
   },
 });
 const NOTES = Number(values.notes);
