@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
+import { RedisCluster } from './cluster/redis.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, setLogLevel } from './log.js';
 import { openPostgresStorage } from './storage/postgres.js';
@@ -23,14 +24,22 @@ async function main(): Promise<void> {
   }
   setLogLevel(config.logLevel);
   const storage = config.databaseUrl
-    ? await openPostgresStorage(config.databaseUrl)
+    ? await openPostgresStorage(
+        config.databaseUrl,
+        config.databaseSchema ? { schema: config.databaseSchema } : {},
+      )
     : openSqliteStorage(config.sqliteFile);
-  const app = createApp(config, storage);
+  const cluster = config.redisUrl
+    ? new RedisCluster({ url: config.redisUrl, prefix: config.redisPrefix })
+    : undefined;
+  const app = createApp(config, storage, cluster ? { cluster } : {});
+  await cluster?.attach(app.registry);
   const port = await app.listen(config.port, config.host);
   log.info('listening', {
     port,
     host: config.host,
     storage: config.databaseUrl ? 'postgres' : config.sqliteFile,
+    mode: cluster ? 'cluster' : 'single',
   });
   // Read by tests and scripts that start the server on port 0.
   if (process.env['PAJATAULU_PRINT_PORT'] === '1') process.stdout.write(`PORT=${port}\n`);

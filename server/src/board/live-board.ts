@@ -61,6 +61,14 @@ export const COMMAND_ORIGIN = Symbol('pajataulu.command');
 /** Transaction origin of changes other instances committed. */
 export const REMOTE_ORIGIN = Symbol('pajataulu.remote');
 
+/** The board's row is gone from shared storage: it was erased. */
+export class BoardErasedError extends Error {
+  constructor() {
+    super('the board was erased');
+    this.name = 'BoardErasedError';
+  }
+}
+
 /** Who should hear of an offstage change: one participant, or every facilitator. */
 export type Audience = { participantId: string } | { facilitators: true };
 
@@ -481,7 +489,7 @@ export class LiveBoard {
     this.dead = true;
     const gone = err(ErrorCode.BoardNotFound, 'the board no longer exists');
     for (const j of [...batch, ...this.queue.splice(0)]) resolveRefused(j, gone);
-    this.hooks.failed(this.id, new Error('board erased'));
+    this.hooks.failed(this.id, new BoardErasedError());
   }
 
   private timer: NodeJS.Timeout | undefined;
@@ -681,7 +689,13 @@ function resolveRefused(job: Job, error: ProtocolError): void {
 
 /** A batch outcome with nothing for anyone but the document's replicas. */
 export function emptyOutcome(): BatchOutcome {
-  return { offstage: new Map(), revoked: [], keyRotated: false, votes: new Map(), stations: new Map() };
+  return {
+    offstage: new Map(),
+    revoked: [],
+    keyRotated: false,
+    votes: new Map(),
+    stations: new Map(),
+  };
 }
 
 /** The in-memory private state from what storage holds. */
@@ -711,6 +725,12 @@ export function buildPrivateState(priv: StoredPrivate): PrivateState {
       });
   }
   for (const r of priv.reactions)
-    state.apply({ kind: 'reaction', noteId: r.noteId, reaction: r.reaction, actor: r.actor, on: true });
+    state.apply({
+      kind: 'reaction',
+      noteId: r.noteId,
+      reaction: r.reaction,
+      actor: r.actor,
+      on: true,
+    });
   return state;
 }

@@ -7,6 +7,7 @@ import { migrateDoc } from '@pajataulu/shared';
 import { createLogger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
 import {
+  BoardErasedError,
   buildPrivateState,
   LiveBoard,
   type BatchOutcome,
@@ -206,7 +207,9 @@ export class BoardRegistry {
   }
 
   private fail(boardId: string, err: unknown): void {
-    log.error('storage commit failed; dropping board from memory', { board: boardId, err });
+    if (err instanceof BoardErasedError)
+      log.info('board was erased; dropping it', { board: boardId });
+    else log.error('storage commit failed; dropping board from memory', { board: boardId, err });
     const b = this.live.get(boardId);
     if (!b) return;
     this.live.delete(boardId);

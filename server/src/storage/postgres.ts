@@ -162,10 +162,11 @@ export async function openPostgresStorage(
   pool.on('error', (err) => log.warn('idle connection failed', { err }));
   const client = await pool.connect();
   try {
-    if (opts.schema)
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(opts.schema)}`);
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
+      // Under the lock: instances starting at once would race to create it.
+      if (opts.schema)
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(opts.schema)}`);
       await client.query(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
       );
