@@ -4,8 +4,15 @@
  */
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { io, type Socket } from 'socket.io-client';
 import * as Y from 'yjs';
-import { listNotes, randomId } from '@pajataulu/shared';
+import {
+  listNotes,
+  PROTOCOL_VERSION,
+  randomId,
+  type CommandAck,
+  type SessionInfo,
+} from '@pajataulu/shared';
 import { openPostgresStorage } from '../storage/postgres.js';
 
 export const DATABASE_URL = process.env['DATABASE_URL'];
@@ -86,3 +93,87 @@ export function seeded(seed: number): () => number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Error codes after which the same command is sent again (it was not applied, or may not be). */
+const RETRYABLE = new Set(['unavailable', 'rate_limited']);
+/** How long one attempt waits for its acknowledgement before the command is sent again. */
+export const ATTEMPT_TIMEOUT_MS = 3_000;
+
+/**
+ * A command-only client as the app's queue behaves: it resends a command with the same id until
+ * the server answers it (reconnecting, possibly to another instance, in between).
+ */
+export class CommandClient {
+  session: SessionInfo | undefined;
+  /** Attempts that went unanswered or were refused as retryable, and were sent again. */
+  retries = 0;
+  /** Times the socket connected again after losing its instance. */
+  reconnects = 0;
+  private constructor(readonly socket: Socket) {}
+
+  static async connect(
+    url: string,
+    boardId: string,
+    creds: Record<string, string>,
+  ): Promise<CommandClient> {
+    const socket = io(url, {
+      auth: { protocol: PROTOCOL_VERSION, board: boardId, ...creds },
+      transports: ['websocket'],
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 300,
+    });
+    const c = new CommandClient(socket);
+    socket.on('session', (s: SessionInfo) => {
+      if (c.session) c.reconnects++;
+      c.session = s;
+    });
+    // socket.io does not reconnect by itself after the server closed the socket (shutdown).
+    socket.on('disconnect', (reason) => {
+      if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 100);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no session')), 10_000);
+      socket.once('session', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    return c;
+  }
+
+  /** Sends `command` (same id every time) until it is answered, or until `deadline`. */
+  async send(
+    command: Record<string, unknown>,
+    id: string,
+    deadline = Date.now() + 60_000,
+  ): Promise<CommandAck | undefined> {
+    return resend(this.socket, command, id, deadline, () => this.retries++);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** Sends a command over `socket` (same id every time) until it is answered, or until `deadline`. */
+export async function resend(
+  socket: Socket,
+  command: Record<string, unknown>,
+  id: string,
+  deadline = Date.now() + 60_000,
+  onRetry: () => void = () => undefined,
+): Promise<CommandAck | undefined> {
+  while (Date.now() < deadline) {
+    try {
+      const ack = (await socket
+        .timeout(ATTEMPT_TIMEOUT_MS)
+        .emitWithAck('command', { id, command })) as CommandAck;
+      if (ack.ok || !RETRYABLE.has(ack.error.code)) return ack;
+    } catch {
+      // No answer in time: the instance may have died; send again.
+    }
+    onRetry();
+    await sleep(100);
+  }
+  return undefined;
+}
