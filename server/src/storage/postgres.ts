@@ -202,18 +202,36 @@ export class PostgresStorage implements Storage {
   private closed = false;
   constructor(private readonly pool: pg.Pool) {}
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * A connection from the pool. While it is checked out the pool does not listen for its errors;
+   * a connection that breaks between queries would otherwise throw out of the process.
+   */
+  private async connect(): Promise<{ c: pg.PoolClient; done: (err?: Error) => void }> {
     const c = await this.pool.connect();
+    const onError = (err: Error) => log.warn('connection failed while in use', { err });
+    c.on('error', onError);
+    return {
+      c,
+      done: (err) => {
+        c.off('error', onError);
+        c.release(err);
+      },
+    };
+  }
+
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const { c, done } = await this.connect();
+    let failure: Error | undefined;
     try {
       await c.query('BEGIN');
       const out = await fn(c);
       await c.query('COMMIT');
       return out;
     } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
+      await c.query('ROLLBACK').catch((e: Error) => (failure = e));
       throw err;
     } finally {
-      c.release();
+      done(failure);
     }
   }
 
@@ -304,17 +322,17 @@ export class PostgresStorage implements Storage {
   }
 
   async lockBoard(boardId: string): Promise<BoardLock> {
-    const c = await this.pool.connect();
+    const { c, done } = await this.connect();
     let open = true;
     const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
       if (!open) return;
       open = false;
       try {
         await c.query(sql);
-        c.release();
+        done();
       } catch (err) {
         // A connection that failed mid-transaction is not reused.
-        c.release(err as Error);
+        done(err as Error);
         throw err;
       }
     };
@@ -327,7 +345,7 @@ export class PostgresStorage implements Storage {
       seq = r.rows[0] ? Number(r.rows[0].seq) : undefined;
     } catch (err) {
       open = false;
-      c.release(err as Error);
+      done(err as Error);
       throw err;
     }
     const fail = async (err: unknown): Promise<never> => {

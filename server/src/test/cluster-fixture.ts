@@ -2,6 +2,7 @@
  * What the cluster and fault tests share: a PostgreSQL schema and a Redis key prefix of their
  * own (so parallel runs never meet), reading back what PostgreSQL holds, and a seeded random.
  */
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
@@ -176,4 +177,56 @@ export async function resend(
     await sleep(100);
   }
   return undefined;
+}
+
+/** A TCP proxy that can cut every connection through it, and refuse new ones, for a while. */
+export interface CuttableProxy {
+  port: number;
+  /** Drops every open connection and refuses new ones until {@link restore}. */
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function startCuttableProxy(host: string, port: number): Promise<CuttableProxy> {
+  const sockets = new Set<net.Socket>();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(port, host);
+    sockets.add(client);
+    sockets.add(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    for (const s of [client, upstream]) {
+      s.on('close', end);
+      s.on('error', end);
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut() {
+      down = true;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
 }
