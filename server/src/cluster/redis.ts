@@ -13,13 +13,10 @@ import { Redis } from 'ioredis';
 import type { PresenceInfo } from '@pajataulu/shared';
 import type { BoardRegistry } from '../board/registry.js';
 import { createLogger } from '../log.js';
+import { PRESENCE_STALE_MS } from './limits.js';
 
 const log = createLogger('cluster');
 
-/** Presence entries of an instance older than this are ignored (the instance is gone). */
-export const PRESENCE_STALE_MS = 15_000;
-/** An instance rewrites its presence entries at least this often while it has connections. */
-export const PRESENCE_REFRESH_MS = 5_000;
 /** The socket.io adapter's stream keeps about this many packets… */
 export const ADAPTER_STREAM_MAX_LEN = 10_000;
 /** …and none older than this (they carry private notes to their authors). */

@@ -21,7 +21,8 @@ import {
 import { authenticate, type Credentials } from '../board/auth.js';
 import { toOffstageNote, type BatchOutcome, type LiveBoard } from '../board/live-board.js';
 import type { BoardRegistry } from '../board/registry.js';
-import { PRESENCE_REFRESH_MS, type RedisCluster } from '../cluster/redis.js';
+import { PRESENCE_REFRESH_MS } from '../cluster/limits.js';
+import type { RedisCluster } from '../cluster/redis.js';
 import type { Session } from '../board/session.js';
 import type { RateLimits } from '../config.js';
 import { createLogger } from '../log.js';
