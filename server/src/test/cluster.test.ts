@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getNote, listNotes, readMeta } from '@pajataulu/shared';
+import { getNote, listNotes, readMeta, type PresenceInfo } from '@pajataulu/shared';
 import { findNginx, startNginx, type RunningNginx } from '../cluster/nginx.js';
 import { startCluster, type Cluster } from '../cluster/start.js';
 import {
@@ -237,6 +237,27 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('three instances on PostgreSQL and 
     }
     console.log(`tally: reveal against a new note trials=${RACE_TRIALS} stranded=${stranded}`);
     expect(stranded).toBe(0);
+  });
+
+  it('presence counts everyone on the board across instances, a person with tabs on two instances once', async () => {
+    const board = await createBoard(cluster.urls[0]!);
+    const facilitator = await TestClient.connect(cluster.urls[0]!, board.boardId, {
+      facilitatorKey: board.facilitatorKey,
+    });
+    clients.push(facilitator);
+    let seen: PresenceInfo | undefined;
+    facilitator.socket.on('presence', (p: PresenceInfo) => (seen = p));
+    const me = await joinBoard(cluster.urls[1]!, board.code);
+    await connect(cluster.urls[1]!, board, { token: me.token });
+    await connect(cluster.urls[2]!, board, { token: me.token });
+    const other = await connect(cluster.urls[2]!, board);
+    await waitFor(
+      () => seen?.participants === 2 && seen.facilitators === 1,
+      5_000,
+      'presence from every instance',
+    );
+    other.close();
+    await waitFor(() => seen?.participants === 1, 5_000, 'presence to drop');
   });
 
   it('erasing a board leaves none of its text in PostgreSQL or Redis, and no instance writes it back', async () => {

@@ -20,8 +20,12 @@ import {
 } from './cluster-fixture.js';
 import { createBoard, joinBoard, newId } from './harness.js';
 
-/** Instances killed, one after another, while the clients keep writing. */
-const TRIALS = 3;
+/**
+ * Instances stopped, one after another, while the clients keep writing: killed, or told to shut
+ * down (SIGTERM: it commits what it holds and closes the sockets so that clients reconnect).
+ */
+const SIGNALS: NodeJS.Signals[] = ['SIGKILL', 'SIGTERM', 'SIGKILL', 'SIGTERM'];
+const TRIALS = SIGNALS.length;
 const CLIENTS = 6;
 const SEED = 8_808;
 
@@ -31,7 +35,7 @@ if (!NGINX && DATABASE_URL && REDIS_URL)
     'skipping the SIGKILL fail-over test: nginx is not installed (Debian: apt-get install nginx)',
   );
 
-describe.skipIf(!DATABASE_URL || !REDIS_URL || !NGINX)('SIGKILL of an instance under load', () => {
+describe.skipIf(!DATABASE_URL || !REDIS_URL || !NGINX)('an instance stopped under load', () => {
   const { schema, prefix } = isolation('failover');
   let cluster: Cluster;
   let nginx: RunningNginx;
@@ -61,7 +65,7 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL || !NGINX)('SIGKILL of an instance u
     await dropRedisKeys(REDIS_URL!, prefix);
   }, 60_000);
 
-  it('clients fail over to another instance; every acknowledged command is there, none twice', async () => {
+  it('clients fail over to another instance after SIGKILL or SIGTERM; every acknowledged command is there, none twice', async () => {
     const random = seeded(SEED);
     const board = await createBoard(nginx.url, 'Vikasieto');
     for (let i = 0; i < CLIENTS; i++) {
@@ -95,7 +99,7 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL || !NGINX)('SIGKILL of an instance u
     for (let t = 0; t < TRIALS; t++) {
       await sleep(800 + Math.floor(random() * 600));
       const victim = t % cluster.instances.length;
-      await cluster.kill(victim, 'SIGKILL');
+      await cluster.kill(victim, SIGNALS[t]);
       await sleep(700);
       await cluster.restart(victim);
     }
@@ -110,7 +114,7 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL || !NGINX)('SIGKILL of an instance u
     const retries = clients.reduce((s, c) => s + c.retries, 0);
     const reconnects = clients.reduce((s, c) => s + c.reconnects, 0);
     console.log(
-      `tally: SIGKILL fail-over trials=${TRIALS} clients=${CLIENTS} reconnects=${reconnects} resent=${retries} acknowledged notes=${acked.size} reactions=${reacted.size} lost=${lost} applied twice=${twice} unacknowledged extra=${extra} problems=${problems.length}`,
+      `tally: fail-over trials=${TRIALS} (${SIGNALS.join(',')}) clients=${CLIENTS} reconnects=${reconnects} resent=${retries} acknowledged notes=${acked.size} reactions=${reacted.size} lost=${lost} applied twice=${twice} unacknowledged extra=${extra} problems=${problems.length}`,
     );
     expect(problems).toEqual([]);
     expect(acked.size).toBeGreaterThan(TRIALS * CLIENTS);
