@@ -277,6 +277,8 @@ export class LiveBoard {
       this.seq = r.seq;
       if (r.updateId !== undefined) this.lastUpdateId = Math.max(this.lastUpdateId, r.updateId);
     }
+    // A timer another instance started ends here too if that instance goes away.
+    if (remote.length > 0) this.scheduleTimer();
     const catchUps: ((ok: boolean) => void)[] = [];
     const batch: Exclude<Job, { kind: 'remote' } | { kind: 'catchUp' }>[] = [];
     for (const j of jobs) {
@@ -313,6 +315,7 @@ export class LiveBoard {
         this.state = buildPrivateState(c.private);
         this.seq = lock.seq;
         this.privateSeq = lock.seq;
+        this.scheduleTimer();
       }
     } catch (e) {
       log.error('storage unavailable', { board: this.id, err: e });
@@ -400,6 +403,10 @@ export class LiveBoard {
         // acknowledgements marks every change of the batch, deletions included.
         this.doc.transact(() => metaMap(this.doc).set('rev', ++this.batches), COMMAND_ORIGIN);
       }
+    } catch (e) {
+      // Never leave the board locked for the other instances.
+      await lock.release().catch(() => undefined);
+      throw e;
     } finally {
       this.doc.off('update', onUpdate);
     }

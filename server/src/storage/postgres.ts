@@ -103,6 +103,11 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
   { version: 3, sql: 'ALTER TABLE boards ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;' },
 ];
 
+/**
+ * How long a batch waits for another instance's batch of the same board before it is refused
+ * with `unavailable` (a stuck holder must not stop the board for good).
+ */
+export const BOARD_LOCK_TIMEOUT_MS = 10_000;
 /** How long an instance waits for a database connection before refusing with `unavailable`. */
 export const POSTGRES_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -339,6 +344,7 @@ export class PostgresStorage implements Storage {
     let seq: number | undefined;
     try {
       await c.query('BEGIN');
+      await c.query(`SET LOCAL lock_timeout = ${BOARD_LOCK_TIMEOUT_MS}`);
       const r = await c.query<{ seq: string }>('SELECT seq FROM boards WHERE id = $1 FOR UPDATE', [
         boardId,
       ]);
