@@ -14,6 +14,9 @@ import {
   type CommandAck,
   type SessionInfo,
 } from '@pajataulu/shared';
+import { afterAll, beforeAll } from 'vitest';
+import { findNginx, startNginx, type RunningNginx } from '../cluster/nginx.js';
+import { startCluster, type Cluster } from '../cluster/start.js';
 import { openPostgresStorage } from '../storage/postgres.js';
 
 export const DATABASE_URL = process.env['DATABASE_URL'];
@@ -228,5 +231,63 @@ export async function startCuttableProxy(host: string, port: number): Promise<Cu
         for (const s of sockets) s.destroy();
         server.close(() => r());
       }),
+  };
+}
+
+/** Rates high enough that the tests' load is never refused for its pace. */
+export const TEST_RATES = {
+  RATE_NOTES_PER_MINUTE: '10000',
+  RATE_COMMANDS_PER_SECOND: '500',
+  RATE_COMMAND_BURST: '1000',
+};
+
+export interface ClusterFixture {
+  readonly cluster: Cluster;
+  /** The example nginx configuration in front of the instances, when nginx is installed. */
+  readonly nginx: RunningNginx | undefined;
+  readonly schema: string;
+  readonly prefix: string;
+  /** Closed after the file's tests. */
+  readonly closeAfter: { close(): void }[];
+}
+
+/**
+ * Three (or `instances`) built instances on this machine's PostgreSQL and Redis, in a schema and
+ * under a key prefix of their own, for the tests of one file; nginx in front when installed.
+ */
+export function useCluster(name: string, instances = 3): ClusterFixture {
+  const { schema, prefix } = isolation(name);
+  let cluster: Cluster | undefined;
+  let nginx: RunningNginx | undefined;
+  const closeAfter: { close(): void }[] = [];
+  beforeAll(async () => {
+    cluster = await startCluster({
+      instances,
+      databaseUrl: DATABASE_URL!,
+      redisUrl: REDIS_URL!,
+      databaseSchema: schema,
+      redisPrefix: prefix,
+      env: TEST_RATES,
+    });
+    if (findNginx()) nginx = await startNginx(cluster.instances.map((i) => i.port));
+  }, 60_000);
+  afterAll(async () => {
+    for (const c of closeAfter.splice(0)) c.close();
+    await nginx?.stop();
+    await cluster?.stop();
+    await dropSchema(DATABASE_URL!, schema);
+    await dropRedisKeys(REDIS_URL!, prefix);
+  }, 60_000);
+  return {
+    get cluster() {
+      if (!cluster) throw new Error('the cluster starts in beforeAll');
+      return cluster;
+    },
+    get nginx() {
+      return nginx;
+    },
+    schema,
+    prefix,
+    closeAfter,
   };
 }

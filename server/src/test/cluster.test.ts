@@ -9,21 +9,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getNote, listNotes, readMeta, type PresenceInfo } from '@pajataulu/shared';
-import { findNginx, startNginx, type RunningNginx } from '../cluster/nginx.js';
-import { startCluster, type Cluster } from '../cluster/start.js';
+import { findNginx, type RunningNginx } from '../cluster/nginx.js';
+import type { Cluster } from '../cluster/start.js';
 import {
   DATABASE_URL,
-  dropRedisKeys,
-  dropSchema,
-  isolation,
   notesOf,
   REDIS_URL,
   redisKeys,
   seeded,
   sleep,
   storedDoc,
+  useCluster,
   type NoteView,
 } from './cluster-fixture.js';
 import {
@@ -46,41 +44,21 @@ const PARTICIPANTS = 12;
 /** Trials of each race between two instances. */
 const RACE_TRIALS = 8;
 
-const RATES = {
-  RATE_NOTES_PER_MINUTE: '10000',
-  RATE_COMMANDS_PER_SECOND: '500',
-  RATE_COMMAND_BURST: '1000',
-};
+if (DATABASE_URL && REDIS_URL && !findNginx())
+  console.log(
+    'nginx is not installed (Debian: apt-get install nginx): the clients meant to go through it connect to the instances directly',
+  );
 
 describe.skipIf(!DATABASE_URL || !REDIS_URL)('three instances on PostgreSQL and Redis', () => {
-  const { schema, prefix } = isolation('cluster');
+  const fx = useCluster('cluster');
+  const { schema } = fx;
+  const clients = fx.closeAfter;
   let cluster: Cluster;
   let nginx: RunningNginx | undefined;
-  const clients: TestClient[] = [];
-
-  beforeAll(async () => {
-    cluster = await startCluster({
-      instances: 3,
-      databaseUrl: DATABASE_URL!,
-      redisUrl: REDIS_URL!,
-      databaseSchema: schema,
-      redisPrefix: prefix,
-      env: RATES,
-    });
-    if (findNginx()) nginx = await startNginx(cluster.instances.map((i) => i.port));
-    else
-      console.log(
-        'nginx is not installed (Debian: apt-get install nginx): the clients meant to go through it connect to the instances directly',
-      );
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await nginx?.stop();
-    await cluster?.stop();
-    await dropSchema(DATABASE_URL!, schema);
-    await dropRedisKeys(REDIS_URL!, prefix);
-  }, 60_000);
+  beforeAll(() => {
+    cluster = fx.cluster;
+    nginx = fx.nginx;
+  });
 
   /** Where client `i` connects: each instance in turn, and every fourth through nginx. */
   function entry(i: number): string {
@@ -276,7 +254,7 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('three instances on PostgreSQL and 
     ).toMatchObject({ ok: true });
     await offstage;
     await p.visible(await p.command({ type: 'note.add', id: newId(), x: 5, y: 5, text: SECRET }));
-    expect(await redisText(prefix)).toContain(SECRET);
+    expect(await redisText(fx.prefix)).toContain(SECRET);
     expect(await postgresHolds(schema, board.boardId)).toBeGreaterThan(0);
 
     const erased = spawnSync(process.execPath, [ERASE, board.code], {
@@ -285,7 +263,7 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('three instances on PostgreSQL and 
         DATABASE_URL: DATABASE_URL!,
         DATABASE_SCHEMA: schema,
         REDIS_URL: REDIS_URL!,
-        REDIS_PREFIX: prefix,
+        REDIS_PREFIX: fx.prefix,
         LOG_LEVEL: 'error',
       },
       encoding: 'utf8',
@@ -297,7 +275,7 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('three instances on PostgreSQL and 
     expect(after.ok).toBe(false);
     await sleep(500);
     expect(await postgresHolds(schema, board.boardId)).toBe(0);
-    expect(await redisText(prefix)).not.toContain(SECRET);
+    expect(await redisText(fx.prefix)).not.toContain(SECRET);
   });
 });
 

@@ -3,20 +3,17 @@
  * another instance and resend what was not acknowledged; every acknowledged command is in
  * PostgreSQL, and none was applied twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { getNote, listNotes } from '@pajataulu/shared';
-import { findNginx, startNginx, type RunningNginx } from '../cluster/nginx.js';
-import { startCluster, type Cluster } from '../cluster/start.js';
+import { findNginx } from '../cluster/nginx.js';
 import {
   CommandClient,
   DATABASE_URL,
-  dropRedisKeys,
-  dropSchema,
-  isolation,
   REDIS_URL,
   seeded,
   sleep,
   storedDoc,
+  useCluster,
 } from './cluster-fixture.js';
 import { createBoard, joinBoard, newId } from './harness.js';
 
@@ -36,36 +33,15 @@ if (!NGINX && DATABASE_URL && REDIS_URL)
   );
 
 describe.skipIf(!DATABASE_URL || !REDIS_URL || !NGINX)('an instance stopped under load', () => {
-  const { schema, prefix } = isolation('failover');
-  let cluster: Cluster;
-  let nginx: RunningNginx;
+  const fx = useCluster('failover');
   const clients: CommandClient[] = [];
-
-  beforeAll(async () => {
-    cluster = await startCluster({
-      instances: 3,
-      databaseUrl: DATABASE_URL!,
-      redisUrl: REDIS_URL!,
-      databaseSchema: schema,
-      redisPrefix: prefix,
-      env: {
-        RATE_NOTES_PER_MINUTE: '10000',
-        RATE_COMMANDS_PER_SECOND: '500',
-        RATE_COMMAND_BURST: '1000',
-      },
-    });
-    nginx = await startNginx(cluster.instances.map((i) => i.port));
-  }, 60_000);
-
-  afterAll(async () => {
+  afterAll(() => {
     for (const c of clients.splice(0)) c.close();
-    await nginx?.stop();
-    await cluster?.stop();
-    await dropSchema(DATABASE_URL!, schema);
-    await dropRedisKeys(REDIS_URL!, prefix);
-  }, 60_000);
+  });
 
   it('clients fail over to another instance after SIGKILL or SIGTERM; every acknowledged command is there, none twice', async () => {
+    const { cluster, nginx, schema } = fx;
+    if (!nginx) throw new Error('nginx did not start');
     const random = seeded(SEED);
     const board = await createBoard(nginx.url, 'Vikasieto');
     for (let i = 0; i < CLIENTS; i++) {
