@@ -26,6 +26,8 @@ import {
 } from './cluster-fixture.js';
 import {
   createBoard,
+  createBoardWith,
+  joinAs,
   joinBoard,
   newId,
   TestClient,
@@ -215,6 +217,30 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('three instances on PostgreSQL and 
     }
     console.log(`tally: reveal against a new note trials=${RACE_TRIALS} stranded=${stranded}`);
     expect(stranded).toBe(0);
+  });
+
+  it('people joining one role group on three instances at once reach K together', async () => {
+    const K = 3;
+    const counts: number[] = [];
+    for (let t = 0; t < RACE_TRIALS / 2; t++) {
+      const board = await createBoardWith(cluster.urls[0]!, { groupThreshold: K });
+      const facilitator = await TestClient.connect(cluster.urls[0]!, board.boardId, {
+        facilitatorKey: board.facilitatorKey,
+      });
+      clients.push(facilitator);
+      // Each instance sees one join; only the shared count reaches K.
+      await Promise.all(cluster.urls.map((url) => joinAs(url, board.code, { group: 'g3' })));
+      await waitFor(
+        () => readMeta(facilitator.doc).groupCounts['g3'] !== undefined,
+        3_000,
+        'the group to reach K',
+      ).catch(() => undefined);
+      counts.push(readMeta(facilitator.doc).groupCounts['g3'] ?? 0);
+    }
+    console.log(
+      `tally: K=${K} joins on three instances trials=${counts.length} counts=${counts.join(',')}`,
+    );
+    expect(counts).toEqual(counts.map(() => K));
   });
 
   it('presence counts everyone on the board across instances, a person with tabs on two instances once', async () => {
