@@ -59,6 +59,7 @@ export class RedisCluster {
   readonly instanceId = randomBytes(8).toString('hex');
   private readonly pub: Redis;
   private readonly sub: Redis;
+  private readonly adapterClient: Redis;
   private readonly unlisten: (() => void)[] = [];
   private readonly trimTimer: NodeJS.Timeout;
   private closed = false;
@@ -72,8 +73,21 @@ export class RedisCluster {
     };
     this.pub = new Redis(opts.url, { ...common, commandTimeout: REDIS_OFFLINE_QUEUE_MS });
     this.sub = new Redis(opts.url, common);
-    for (const c of [this.pub, this.sub])
-      c.on('error', (err: Error) => log.warn('redis connection failed', { err: err.message }));
+    // The adapter leaves some of its commands' failures unhandled (which would end the process),
+    // so its commands wait for Redis to come back instead of failing.
+    this.adapterClient = new Redis(opts.url, { ...common, maxRetriesPerRequest: null });
+    for (const c of [this.pub, this.sub, this.adapterClient]) {
+      // One warning per outage, not one per reconnection attempt.
+      let warned = false;
+      c.on('ready', () => {
+        if (warned) log.info('redis connection restored');
+        warned = false;
+      });
+      c.on('error', (err: Error) => {
+        if (!warned) log.warn('redis connection failed; retrying', { err: err.message });
+        warned = true;
+      });
+    }
     this.trimTimer = setInterval(() => void this.trimAdapterStream(), 60_000);
     this.trimTimer.unref();
   }
@@ -99,7 +113,7 @@ export class RedisCluster {
 
   /** The socket.io adapter (Redis Streams), so room emits reach sockets on every instance. */
   socketAdapter(): ReturnType<typeof createAdapter> {
-    return createAdapter(this.pub, {
+    return createAdapter(this.adapterClient, {
       streamName: this.adapterStream,
       channelPrefix: this.key('socket.io'),
       sessionKeyPrefix: this.key('sio:session:'),
@@ -139,7 +153,14 @@ export class RedisCluster {
       if (!board || typeof msg.s !== 'number') return;
       board.remote(msg.s, msg.n, msg.u ? new Uint8Array(Buffer.from(msg.u, 'base64')) : null);
     });
-    await this.sub.subscribe(this.updatesChannel);
+    // Subscribed again on every (re)connection; an instance starts, and serves, while Redis is
+    // away (its boards heal from PostgreSQL meanwhile).
+    const subscribe = () =>
+      this.sub
+        .subscribe(this.updatesChannel)
+        .catch((err: Error) => log.warn('redis subscription failed', { err: err.message }));
+    this.sub.on('ready', () => void subscribe());
+    if (this.sub.status === 'ready') await subscribe();
   }
 
   /** Writes this instance's presence on a board. */
@@ -200,6 +221,7 @@ export class RedisCluster {
     clearInterval(this.trimTimer);
     for (const u of this.unlisten.splice(0)) u();
     this.sub.disconnect();
+    this.adapterClient.disconnect();
     await this.pub.quit().catch(() => this.pub.disconnect());
   }
 }
