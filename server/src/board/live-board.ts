@@ -166,11 +166,6 @@ export class LiveBoard {
     this.privateSeq = seq;
   }
 
-  /** The commit sequence this instance has seen (shared storage). */
-  get commitSeq(): number {
-    return this.seq;
-  }
-
   /**
    * Another instance committed batch `seq` of this board. Applied between batches when it follows
    * the last one seen; after a gap the board catches up from storage instead.
@@ -292,7 +287,7 @@ export class LiveBoard {
     }
 
     // 1. Lock the board (shared storage) and catch up with what other instances committed.
-    let lock: BoardLock;
+    let lock: BoardLock | undefined;
     try {
       lock = await this.lock();
       if (lock.seq === undefined) {
@@ -319,6 +314,7 @@ export class LiveBoard {
       }
     } catch (e) {
       log.error('storage unavailable', { board: this.id, err: e });
+      await lock?.release().catch(() => undefined);
       for (const r of catchUps) r(false);
       for (const j of batch)
         resolveRefused(j, err(ErrorCode.Unavailable, 'storage is unavailable; retry'));
