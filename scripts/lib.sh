@@ -55,3 +55,18 @@ or Chrome binary, then run the tests again.
 MSG
   exit 1
 }
+
+# nginx for the cluster test, which runs the example configuration (deploy/nginx.conf). Installed
+# from Debian's packages when missing and run as root; otherwise that test says it skips and why.
+ensure_nginx() {
+  if [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1; then
+    return
+  fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing nginx from Debian's packages for the cluster tests…" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+    return
+  fi
+  echo "nginx is not installed (Debian/Ubuntu: sudo apt-get install nginx); the tests that run deploy/nginx.conf will skip." >&2
+}

@@ -6,9 +6,14 @@ source scripts/lib.sh
 ensure_pnpm
 install_deps
 ensure_chromium
+ensure_nginx
 # The storage suite also runs against PostgreSQL when it can (each run in a schema of its own).
 if [ -z "${DATABASE_URL:-}" ] && command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/test"
+fi
+# The cluster tests need Redis too (each run under a key prefix of its own).
+if [ -z "${REDIS_URL:-}" ] && command -v redis-cli >/dev/null 2>&1 && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  export REDIS_URL="redis://127.0.0.1:6379"
 fi
 started=$(date +%s)
 step() { printf '\n==> %s\n' "$*"; }

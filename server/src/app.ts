@@ -9,6 +9,7 @@ import path from 'node:path';
 import express from 'express';
 import { PROTOCOL_VERSION } from '@pajataulu/shared';
 import { BoardRegistry } from './board/registry.js';
+import type { RedisCluster } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { CommandGateway } from './gateway/gateway.js';
 import { createApi } from './http/api.js';
@@ -22,13 +23,25 @@ export interface App {
   readonly server: http.Server;
   readonly registry: BoardRegistry;
   readonly storage: Storage;
+  /** Redis between instances, in cluster mode. */
+  readonly cluster: RedisCluster | undefined;
+  /**
+   * Erases a board (GDPR): from memory here, from storage, and from Redis (presence, adapter
+   * packets); other instances drop their copy.
+   */
+  eraseBoard(boardId: string): Promise<void>;
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Flushes every board, closes connections (clients reconnect), and closes storage. */
   close(): Promise<void>;
 }
 
-export function createApp(config: Config, storage: Storage): App {
+export function createApp(
+  config: Config,
+  storage: Storage,
+  opts: { cluster?: RedisCluster } = {},
+): App {
+  const cluster = opts.cluster;
   const registry = new BoardRegistry(storage, {
     idleUnloadMs: config.boardIdleUnloadMs,
     compactAfterUpdates: config.compactAfterUpdates,
@@ -72,7 +85,7 @@ export function createApp(config: Config, storage: Storage): App {
   }
 
   const server = http.createServer(web);
-  const gateway = new CommandGateway(server, storage, registry, config.rates);
+  const gateway = new CommandGateway(server, storage, registry, config.rates, cluster);
   const sync = new SyncEndpoint(storage, registry);
   server.on('upgrade', (req, socket, head) => {
     if (sync.handles(req)) sync.handleUpgrade(req, socket, head);
@@ -84,6 +97,12 @@ export function createApp(config: Config, storage: Storage): App {
     server,
     registry,
     storage,
+    cluster,
+    async eraseBoard(boardId) {
+      registry.drop(boardId);
+      await storage.deleteBoard(boardId);
+      await cluster?.eraseBoard(boardId);
+    },
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -100,6 +119,7 @@ export function createApp(config: Config, storage: Storage): App {
         sync.close();
         await gateway.close();
         server.closeAllConnections();
+        await cluster?.close();
         await storage.close();
       })();
       return closed;

@@ -73,6 +73,18 @@ const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
     .optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// URL')
+    .optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _.:- only')
+    .default('pajataulu:'),
 });
 
 export interface Config {
@@ -83,6 +95,12 @@ export interface Config {
   sqliteFile: string;
   /** PostgreSQL instead of SQLite, for many instances. */
   databaseUrl: string | undefined;
+  /** A schema of its own in the database (created when missing); default `public`. */
+  databaseSchema: string | undefined;
+  /** Redis between instances (cluster mode; needs `databaseUrl`). */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel. */
+  redisPrefix: string;
   /** Origin used in links handed out; derived from each request when unset. */
   publicUrl: string | undefined;
   trustProxy: boolean;
@@ -122,6 +140,11 @@ export function loadConfig(
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  if (e.REDIS_URL && !e.DATABASE_URL) {
+    throw new ConfigError([
+      'REDIS_URL: cluster mode needs DATABASE_URL too (instances share PostgreSQL)',
+    ]);
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     port: e.PORT,
@@ -129,6 +152,9 @@ export function loadConfig(
     dataDir,
     sqliteFile: path.join(dataDir, 'pajataulu.sqlite'),
     databaseUrl: e.DATABASE_URL || undefined,
+    databaseSchema: e.DATABASE_SCHEMA,
+    redisUrl: e.REDIS_URL || undefined,
+    redisPrefix: e.REDIS_PREFIX,
     publicUrl: e.PUBLIC_URL,
     trustProxy: e.TRUST_PROXY,
     boardIdleUnloadMs: e.BOARD_IDLE_UNLOAD_MS,

@@ -12,7 +12,9 @@ import {
 } from '@pajataulu/shared';
 import {
   BoardConnection,
+  MAX_RETRY_DELAY_MS,
   RETRY_DELAY_MS,
+  retryDelay,
   type ChannelEvents,
   type CommandChannel,
   type DocChannel,
@@ -327,5 +329,26 @@ describe('BoardConnection: the optimistic overlay', () => {
     conn.run({ type: 'note.add', id: id(9), x: 0, y: 0, text: 'x' });
     conn.run({ type: 'note.move', id: id(9), x: 5, y: 5 });
     expect(Y.encodeStateVector(conn.doc)).toEqual(before);
+  });
+});
+
+describe('retry waits', () => {
+  it('double up to the cap, and spread each wait over its upper half', () => {
+    expect([0, 1, 2, 3, 4, 10].map((n) => retryDelay(n, () => 0))).toEqual([
+      RETRY_DELAY_MS,
+      RETRY_DELAY_MS * 2,
+      RETRY_DELAY_MS * 4,
+      RETRY_DELAY_MS * 8,
+      MAX_RETRY_DELAY_MS,
+      MAX_RETRY_DELAY_MS,
+    ]);
+    expect(retryDelay(0, () => 1)).toBe(RETRY_DELAY_MS / 2);
+    // A thousand clients retrying at once spread over the window instead of arriving together.
+    const waits = new Set(Array.from({ length: 1000 }, () => retryDelay(2)));
+    expect(waits.size).toBeGreaterThan(500);
+    for (const w of waits) {
+      expect(w).toBeGreaterThanOrEqual(RETRY_DELAY_MS * 2);
+      expect(w).toBeLessThanOrEqual(RETRY_DELAY_MS * 4);
+    }
   });
 });

@@ -36,6 +36,17 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
 export const RETRY_DELAY_MS = 2_000;
 /** The longest wait between retries (the wait doubles with each retry of the same command). */
 export const MAX_RETRY_DELAY_MS = 16_000;
+/**
+ * The share of each wait that is random, so that the clients of a stopped instance or of a
+ * storage outage do not all come back at the same moment.
+ */
+export const RETRY_JITTER = 0.5;
+
+/** The wait before retry number `retries` (0 for the first): doubling, capped, jittered. */
+export function retryDelay(retries: number, random: () => number = Math.random): number {
+  const base = Math.min(MAX_RETRY_DELAY_MS, RETRY_DELAY_MS * 2 ** retries);
+  return Math.round(base * (1 - RETRY_JITTER * random()));
+}
 
 /**
  * `connecting` until the first connection; `online` and `offline` after it; `refused` when the
@@ -313,7 +324,7 @@ export class BoardConnection {
 
   private retryLater(): void {
     if (this.closed || this.retryTimer !== undefined) return;
-    const wait = Math.min(MAX_RETRY_DELAY_MS, RETRY_DELAY_MS * 2 ** this.retries);
+    const wait = retryDelay(this.retries);
     this.retries++;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;

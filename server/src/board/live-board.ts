@@ -8,9 +8,16 @@
  * publishes the update and acknowledges. While a batch is being committed, new jobs wait in the
  * queue; so between batches the document equals what storage holds, and a replica is only ever
  * sent committed state.
+ *
+ * On shared storage (PostgreSQL, many instances) each batch runs inside a {@link BoardLock}: the
+ * board's row is locked, the instance first catches up with whatever other instances committed
+ * (document and private state), then applies and commits. Updates other instances announce
+ * (Redis) are applied between batches when they follow on from the last one seen; a gap is filled
+ * from storage.
  */
 import * as Y from 'yjs';
 import {
+  PrivateState,
   applyCommand,
   assignStation,
   ErrorCode,
@@ -25,12 +32,17 @@ import {
   type OffstageNote,
   type OffstageRecord,
   type PrivateEffect,
-  type PrivateState,
   type ProtocolError,
 } from '@pajataulu/shared';
 import { hashSecret } from '../crypto.js';
 import { createLogger } from '../log.js';
-import type { CommitBatch, ParticipantRecord, Storage } from '../storage/storage.js';
+import type {
+  BoardLock,
+  CommitBatch,
+  ParticipantRecord,
+  Storage,
+  StoredPrivate,
+} from '../storage/storage.js';
 import { actorKey, type Session } from './session.js';
 
 const log = createLogger('board');
@@ -46,6 +58,16 @@ export const RECENT_COMMAND_MEMORY = 20_000;
 
 /** Transaction origin of every change the server makes through a command or a join. */
 export const COMMAND_ORIGIN = Symbol('pajataulu.command');
+/** Transaction origin of changes other instances committed. */
+export const REMOTE_ORIGIN = Symbol('pajataulu.remote');
+
+/** The board's row is gone from shared storage: it was erased. */
+export class BoardErasedError extends Error {
+  constructor() {
+    super('the board was erased');
+    this.name = 'BoardErasedError';
+  }
+}
 
 /** Who should hear of an offstage change: one participant, or every facilitator. */
 export type Audience = { participantId: string } | { facilitators: true };
@@ -64,9 +86,24 @@ export interface BatchOutcome {
   stations: Map<string, string>;
 }
 
+/** Where a change to a live board came from, and where it stands in the board's commit order. */
+export interface CommitInfo {
+  /** True when another instance committed it (already announced; not to be published again). */
+  remote: boolean;
+  /** The board's commit sequence after it (shared storage only). */
+  seq?: number;
+  /** The log entry written, when the batch changed the document. */
+  updateId?: number;
+}
+
 export interface LiveBoardHooks {
   /** A batch is durable; `update` is its merged Yjs update, if it changed the document. */
-  committed(boardId: string, update: Uint8Array | null, outcome: BatchOutcome): void;
+  committed(
+    boardId: string,
+    update: Uint8Array | null,
+    outcome: BatchOutcome,
+    info: CommitInfo,
+  ): void;
   /** The in-memory state can no longer be trusted (storage failed); drop and reload the board. */
   failed(boardId: string, err: unknown): void;
 }
@@ -85,7 +122,11 @@ type Job =
     }
   | { kind: 'join'; participant: ParticipantRecord; resolve: (r: JoinResult) => void }
   /** The timer's end has come: run what it was set to do. */
-  | { kind: 'tick'; resolve: (r: JoinResult) => void };
+  | { kind: 'tick'; resolve: (r: JoinResult) => void }
+  /** Another instance committed batch `seq` (announced over Redis). */
+  | { kind: 'remote'; seq: number; updateId: number | undefined; update: Uint8Array | null }
+  /** Catch up with storage (shared storage); rejects when storage cannot be read. */
+  | { kind: 'catchUp'; resolve: (ok: boolean) => void };
 
 type Outcome =
   | { kind: 'applied'; result?: Record<string, string> }
@@ -103,17 +144,55 @@ export class LiveBoard {
   /** Batches that changed the document since the board was loaded. */
   private batches = 0;
 
+  /** The board's commit sequence the document holds (shared storage). */
+  private seq: number;
+  /** The commit sequence the private state holds; behind `seq` after updates from Redis. */
+  private privateSeq: number;
+
   constructor(
     readonly id: string,
     readonly doc: Y.Doc,
-    readonly state: PrivateState,
+    /** Server-private state; replaced whole when catching up with other instances. */
+    public state: PrivateState,
     private readonly storage: Storage,
     private readonly hooks: LiveBoardHooks,
     private readonly compactAfterUpdates: number,
     private lastUpdateId: number,
     pendingLogEntries: number,
+    seq = 0,
   ) {
     this.updatesSinceCompaction = pendingLogEntries;
+    this.seq = seq;
+    this.privateSeq = seq;
+  }
+
+  /**
+   * Another instance committed batch `seq` of this board. Applied between batches when it follows
+   * the last one seen; after a gap the board catches up from storage instead.
+   */
+  remote(seq: number, updateId: number | undefined, update: Uint8Array | null): void {
+    if (seq <= this.seq || this.dead) return;
+    this.enqueue({ kind: 'remote', seq, updateId, update });
+  }
+
+  /**
+   * Resolves once the document and private state hold everything committed so far by any
+   * instance (at once on a single instance); rejects when storage cannot be read.
+   */
+  fresh(): Promise<void> {
+    if (!this.storage.lockBoard) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const refused = this.enqueue({
+        kind: 'catchUp',
+        resolve: (ok) => (ok ? resolve() : reject(new Error('storage is unavailable'))),
+      });
+      if (refused) reject(new Error(refused.message));
+    });
+  }
+
+  /** Catches up from storage in the background when another instance is ahead (a missed announcement). */
+  behind(storedSeq: number): void {
+    if (storedSeq > this.seq && !this.dead) this.enqueue({ kind: 'catchUp', resolve: () => {} });
   }
 
   /** The document version that holds every committed change. */
@@ -178,33 +257,100 @@ export class LiveBoard {
     }
   }
 
-  private async processBatch(batch: Job[]): Promise<void> {
+  private async processBatch(jobs: Job[]): Promise<void> {
     const at = Date.now();
-    // 1. Retries: a command id this actor had applied before is acknowledged again, not re-applied.
-    const duplicate: boolean[] = [];
-    for (const job of batch) {
-      if (job.kind !== 'command') {
-        duplicate.push(false);
+    // 0. Updates other instances announced, in order; a gap means something was missed.
+    let gap = false;
+    const remote = jobs.filter((j) => j.kind === 'remote').sort((a, b) => a.seq - b.seq);
+    for (const r of remote) {
+      if (r.seq <= this.seq) continue;
+      if (r.seq !== this.seq + 1) {
+        gap = true;
         continue;
       }
-      const key = commandKey(job.session, job.envelope.id);
-      if (this.recent.has(key)) {
-        duplicate.push(true);
-        continue;
-      }
-      try {
-        duplicate.push(
-          await this.storage.isCommandApplied(this.id, actorKey(job.session), job.envelope.id),
-        );
-      } catch (e) {
-        log.error('command lookup failed', { board: this.id, err: e });
-        for (const j of batch)
-          resolveRefused(j, err(ErrorCode.Unavailable, 'storage is unavailable; retry'));
-        return;
-      }
+      if (r.update) this.applyRemote([r.update], { remote: true, seq: r.seq });
+      this.seq = r.seq;
+      if (r.updateId !== undefined) this.lastUpdateId = Math.max(this.lastUpdateId, r.updateId);
+    }
+    // A timer another instance started ends here too if that instance goes away.
+    if (remote.length > 0) this.scheduleTimer();
+    const catchUps: ((ok: boolean) => void)[] = [];
+    const batch: Exclude<Job, { kind: 'remote' } | { kind: 'catchUp' }>[] = [];
+    for (const j of jobs) {
+      if (j.kind === 'catchUp') catchUps.push(j.resolve);
+      else if (j.kind !== 'remote') batch.push(j);
+    }
+    const shared = this.storage.lockBoard !== undefined;
+    if (batch.length === 0 && (!shared || (catchUps.length === 0 && !gap))) {
+      for (const r of catchUps) r(true);
+      return;
     }
 
-    // 2. Apply; collect document updates and private effects.
+    // 1. Lock the board (shared storage) and catch up with what other instances committed.
+    let lock: BoardLock | undefined;
+    try {
+      lock = await this.lock();
+      if (lock.seq === undefined) {
+        await lock.release();
+        for (const r of catchUps) r(false);
+        this.erased(batch);
+        return;
+      }
+      if (lock.seq !== this.seq || lock.seq !== this.privateSeq) {
+        const c = await lock.catchUp(this.lastUpdateId);
+        const parts: Uint8Array[] = [];
+        if (c.snapshot) parts.push(c.snapshot.data);
+        for (const u of c.updates) parts.push(u.data);
+        this.applyRemote(parts, { remote: true, seq: lock.seq });
+        this.lastUpdateId = Math.max(
+          this.lastUpdateId,
+          c.snapshot?.throughUpdateId ?? 0,
+          c.updates.at(-1)?.id ?? 0,
+        );
+        this.state = buildPrivateState(c.private);
+        this.seq = lock.seq;
+        this.privateSeq = lock.seq;
+        this.scheduleTimer();
+      }
+    } catch (e) {
+      log.error('storage unavailable', { board: this.id, err: e });
+      await lock?.release().catch(() => undefined);
+      for (const r of catchUps) r(false);
+      for (const j of batch)
+        resolveRefused(j, err(ErrorCode.Unavailable, 'storage is unavailable; retry'));
+      return;
+    }
+    for (const r of catchUps) r(true);
+    if (batch.length === 0) {
+      await lock.release().catch(() => undefined);
+      return;
+    }
+
+    // 2. Retries: a command id this actor had applied before is acknowledged again, not re-applied.
+    const duplicate: boolean[] = [];
+    try {
+      const unknown: { actor: string; commandId: string }[] = [];
+      for (const job of batch) {
+        if (job.kind === 'command' && !this.recent.has(commandKey(job.session, job.envelope.id)))
+          unknown.push({ actor: actorKey(job.session), commandId: job.envelope.id });
+      }
+      const applied = await lock.appliedCommands(unknown);
+      for (const job of batch) {
+        if (job.kind !== 'command') duplicate.push(false);
+        else {
+          const key = commandKey(job.session, job.envelope.id);
+          duplicate.push(this.recent.has(key) || applied.has(key));
+        }
+      }
+    } catch (e) {
+      log.error('command lookup failed', { board: this.id, err: e });
+      await lock.release().catch(() => undefined);
+      for (const j of batch)
+        resolveRefused(j, err(ErrorCode.Unavailable, 'storage is unavailable; retry'));
+      return;
+    }
+
+    // 3. Apply; collect document updates and private effects.
     const updates: Uint8Array[] = [];
     const onUpdate = (u: Uint8Array, origin: unknown) => {
       if (origin === COMMAND_ORIGIN) updates.push(u);
@@ -253,21 +399,31 @@ export class LiveBoard {
         // acknowledgements marks every change of the batch, deletions included.
         this.doc.transact(() => metaMap(this.doc).set('rev', ++this.batches), COMMAND_ORIGIN);
       }
+    } catch (e) {
+      // Never leave the board locked for the other instances.
+      await lock.release().catch(() => undefined);
+      throw e;
     } finally {
       this.doc.off('update', onUpdate);
     }
 
-    // 3. Commit, then publish and acknowledge.
+    // 4. Commit, then publish and acknowledge.
     const changed =
       commit.commands.length > 0 || commit.joined.length > 0 || commit.effects.length > 0;
     if (updates.length > 0)
       commit.update = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-    if (changed || commit.update) {
+    if (!changed && !commit.update) await lock.release().catch(() => undefined);
+    else {
+      let info: CommitInfo;
       try {
-        const updateId = await this.storage.commit(commit);
+        const { updateId, seq } = await lock.commit(commit);
+        this.seq = seq;
+        this.privateSeq = seq;
+        info = { remote: false, seq };
         if (updateId !== undefined) {
           this.lastUpdateId = updateId;
           this.updatesSinceCompaction++;
+          info.updateId = updateId;
         }
       } catch (e) {
         this.dead = true;
@@ -279,7 +435,7 @@ export class LiveBoard {
         this.hooks.failed(this.id, e);
         return;
       }
-      this.hooks.committed(this.id, commit.update, outcome);
+      this.hooks.committed(this.id, commit.update, outcome, info);
     }
     const version = this.version();
     batch.forEach((job, i) => {
@@ -295,6 +451,48 @@ export class LiveBoard {
     });
     this.scheduleTimer();
     if (this.updatesSinceCompaction >= this.compactAfterUpdates) await this.compact();
+  }
+
+  /** The board locked for one batch: across instances on shared storage, trivially on SQLite. */
+  private lock(): Promise<BoardLock> {
+    if (this.storage.lockBoard) return this.storage.lockBoard(this.id);
+    const storage = this.storage;
+    const boardId = this.id;
+    const seq = this.seq;
+    return Promise.resolve({
+      seq,
+      catchUp: () => Promise.reject(new Error('one writer: nothing to catch up with')),
+      async appliedCommands(keys) {
+        const found = new Set<string>();
+        for (const k of keys)
+          if (await storage.isCommandApplied(boardId, k.actor, k.commandId))
+            found.add(`${k.actor}\u0000${k.commandId}`);
+        return found;
+      },
+      async commit(batch) {
+        return { updateId: await storage.commit(batch), seq: seq + 1 };
+      },
+      release: () => Promise.resolve(),
+    });
+  }
+
+  /** Applies updates other instances committed and passes the change on to local replicas. */
+  private applyRemote(updates: Uint8Array[], info: CommitInfo): void {
+    if (updates.length === 0) return;
+    const before = Y.encodeStateVector(this.doc);
+    this.doc.transact(() => {
+      for (const u of updates) Y.applyUpdate(this.doc, u);
+    }, REMOTE_ORIGIN);
+    const diff = Y.encodeStateAsUpdate(this.doc, before);
+    this.hooks.committed(this.id, diff, emptyOutcome(), info);
+  }
+
+  /** The board was erased (by an operator, through another instance): refuse and unload. */
+  private erased(batch: Job[]): void {
+    this.dead = true;
+    const gone = err(ErrorCode.BoardNotFound, 'the board no longer exists');
+    for (const j of [...batch, ...this.queue.splice(0)]) resolveRefused(j, gone);
+    this.hooks.failed(this.id, new BoardErasedError());
   }
 
   private timer: NodeJS.Timeout | undefined;
@@ -488,5 +686,54 @@ function err(code: ErrorCode, message: string): ProtocolError {
 
 function resolveRefused(job: Job, error: ProtocolError): void {
   if (job.kind === 'command') job.resolve({ ok: false, error });
-  else job.resolve({ ok: false, error });
+  else if (job.kind === 'catchUp') job.resolve(false);
+  else if (job.kind !== 'remote') job.resolve({ ok: false, error });
+}
+
+/** A batch outcome with nothing for anyone but the document's replicas. */
+export function emptyOutcome(): BatchOutcome {
+  return {
+    offstage: new Map(),
+    revoked: [],
+    keyRotated: false,
+    votes: new Map(),
+    stations: new Map(),
+  };
+}
+
+/** The in-memory private state from what storage holds. */
+export function buildPrivateState(priv: StoredPrivate): PrivateState {
+  const state = new PrivateState();
+  for (const p of priv.participants) {
+    state.addParticipant({
+      id: p.id,
+      group: p.groupId,
+      name: p.displayName,
+      revoked: p.revokedAt !== null,
+    });
+  }
+  for (const n of priv.notes) state.setNoteMeta(n.noteId, n.participantId, n.groupId);
+  for (const o of priv.offstage) state.putOffstage(o);
+  for (const p of priv.participants) {
+    if (p.stationId) state.apply({ kind: 'station', participantId: p.id, promptId: p.stationId });
+  }
+  for (const v of priv.votes) {
+    for (let i = 0; i < v.dots; i++)
+      state.apply({
+        kind: 'vote',
+        roundId: v.roundId,
+        participantId: v.participantId,
+        noteId: v.noteId,
+        delta: 1,
+      });
+  }
+  for (const r of priv.reactions)
+    state.apply({
+      kind: 'reaction',
+      noteId: r.noteId,
+      reaction: r.reaction,
+      actor: r.actor,
+      on: true,
+    });
+  return state;
 }

@@ -3,15 +3,27 @@
  * idle. The registry is the only place that creates or drops a {@link LiveBoard}.
  */
 import * as Y from 'yjs';
-import { migrateDoc, PrivateState } from '@pajataulu/shared';
+import { migrateDoc } from '@pajataulu/shared';
 import { createLogger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
-import { LiveBoard, type BatchOutcome } from './live-board.js';
+import {
+  BoardErasedError,
+  buildPrivateState,
+  LiveBoard,
+  type BatchOutcome,
+  type CommitInfo,
+} from './live-board.js';
 
 const log = createLogger('registry');
 
 /** Transaction origin for state read from storage. */
 const LOAD_ORIGIN = Symbol('pajataulu.load');
+
+/**
+ * How often an instance on shared storage compares its live boards' commit sequences with the
+ * database, to heal an update announcement it missed (Redis down, a dropped message).
+ */
+export const RESYNC_INTERVAL_MS = 2_000;
 
 export interface RegistryOptions {
   idleUnloadMs: number;
@@ -20,7 +32,12 @@ export interface RegistryOptions {
 
 export interface RegistryListeners {
   /** A batch of a board became durable; `update` is null when the document did not change. */
-  onCommitted?: (boardId: string, update: Uint8Array | null, outcome: BatchOutcome) => void;
+  onCommitted?: (
+    boardId: string,
+    update: Uint8Array | null,
+    outcome: BatchOutcome,
+    info: CommitInfo,
+  ) => void;
   /** A board was dropped from memory after a storage failure; replicas must resync. */
   onReset?: (boardId: string) => void;
 }
@@ -32,11 +49,57 @@ export class BoardRegistry {
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly listeners: RegistryListeners[] = [];
   private closing = false;
+  private readonly resync: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly storage: Storage,
     private readonly options: RegistryOptions,
-  ) {}
+  ) {
+    if (storage.boardSeqs) {
+      this.resync = setInterval(() => void this.checkSeqs(), RESYNC_INTERVAL_MS);
+      this.resync.unref();
+    }
+  }
+
+  /** The live board, if it is in memory; never loads. */
+  peek(boardId: string): LiveBoard | undefined {
+    return this.live.get(boardId);
+  }
+
+  /** Ids of the boards in memory. */
+  liveIds(): string[] {
+    return [...this.live.keys()];
+  }
+
+  private async checkSeqs(): Promise<void> {
+    const ids = this.liveIds();
+    if (ids.length === 0 || !this.storage.boardSeqs) return;
+    let seqs: Map<string, number>;
+    try {
+      seqs = await this.storage.boardSeqs(ids);
+    } catch {
+      return; // Storage is down; batches report it.
+    }
+    for (const id of ids) {
+      const b = this.live.get(id);
+      const seq = seqs.get(id);
+      if (!b) continue;
+      if (seq === undefined) this.drop(id);
+      else b.behind(seq);
+    }
+  }
+
+  /**
+   * Drops a board from memory at once, without writing (it was erased, here or on another
+   * instance); its connections are told to go away.
+   */
+  drop(boardId: string): void {
+    const b = this.live.get(boardId);
+    if (!b) return;
+    this.live.delete(boardId);
+    b.destroy();
+    for (const l of this.listeners) l.onReset?.(boardId);
+  }
 
   /** Subscribes to board events. Returns the unsubscribe function. */
   listen(l: RegistryListeners): () => void {
@@ -108,53 +171,22 @@ export class BoardRegistry {
     doc.on('update', capture);
     const { from, to } = migrateDoc(doc);
     doc.off('update', capture);
-    const priv = await this.storage.loadPrivate(boardId);
-    const state = new PrivateState();
-    for (const p of priv.participants) {
-      state.addParticipant({
-        id: p.id,
-        group: p.groupId,
-        name: p.displayName,
-        revoked: p.revokedAt !== null,
-      });
-    }
-    for (const n of priv.notes) state.setNoteMeta(n.noteId, n.participantId, n.groupId);
-    for (const o of priv.offstage) state.putOffstage(o);
-    for (const p of priv.participants) {
-      if (p.stationId) state.apply({ kind: 'station', participantId: p.id, promptId: p.stationId });
-    }
-    for (const v of priv.votes) {
-      for (let i = 0; i < v.dots; i++)
-        state.apply({
-          kind: 'vote',
-          roundId: v.roundId,
-          participantId: v.participantId,
-          noteId: v.noteId,
-          delta: 1,
-        });
-    }
-    for (const r of priv.reactions)
-      state.apply({
-        kind: 'reaction',
-        noteId: r.noteId,
-        reaction: r.reaction,
-        actor: r.actor,
-        on: true,
-      });
+    const state = buildPrivateState(await this.storage.loadPrivate(boardId));
     const board = new LiveBoard(
       boardId,
       doc,
       state,
       this.storage,
       {
-        committed: (id, update, outcome) => {
-          for (const l of this.listeners) l.onCommitted?.(id, update, outcome);
+        committed: (id, update, outcome, info) => {
+          for (const l of this.listeners) l.onCommitted?.(id, update, outcome, info);
         },
         failed: (id, err) => this.fail(id, err),
       },
       this.options.compactAfterUpdates,
       stored.lastUpdateId,
       stored.updates.length + (migrated.length > 0 ? 1 : 0),
+      stored.seq ?? 0,
     );
     if (from !== to) {
       // Store the migrated state before anyone syncs, so every replica starts from it.
@@ -175,7 +207,9 @@ export class BoardRegistry {
   }
 
   private fail(boardId: string, err: unknown): void {
-    log.error('storage commit failed; dropping board from memory', { board: boardId, err });
+    if (err instanceof BoardErasedError)
+      log.info('board was erased; dropping it', { board: boardId });
+    else log.error('storage commit failed; dropping board from memory', { board: boardId, err });
     const b = this.live.get(boardId);
     if (!b) return;
     this.live.delete(boardId);
@@ -198,6 +232,7 @@ export class BoardRegistry {
   /** Flushes and unloads every board (graceful shutdown). */
   async closeAll(): Promise<void> {
     this.closing = true;
+    if (this.resync) clearInterval(this.resync);
     for (const t of this.idleTimers.values()) clearTimeout(t);
     this.idleTimers.clear();
     await Promise.allSettled([...this.loading.values()]);

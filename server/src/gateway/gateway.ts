@@ -21,6 +21,8 @@ import {
 import { authenticate, type Credentials } from '../board/auth.js';
 import { toOffstageNote, type BatchOutcome, type LiveBoard } from '../board/live-board.js';
 import type { BoardRegistry } from '../board/registry.js';
+import { PRESENCE_REFRESH_MS } from '../cluster/limits.js';
+import type { RedisCluster } from '../cluster/redis.js';
 import type { Session } from '../board/session.js';
 import type { RateLimits } from '../config.js';
 import { createLogger } from '../log.js';
@@ -108,15 +110,21 @@ export class CommandGateway {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly notesLimiter: WindowLimiter;
   private readonly unlisten: () => void;
+  /** Cluster mode: when each board's presence was last written to Redis, and what was last sent. */
+  private readonly reported = new Map<string, number>();
+  private readonly lastSent = new Map<string, PresenceInfo>();
+  private flushing = false;
 
   constructor(
     httpServer: HttpServer,
     private readonly storage: Storage,
     private readonly registry: BoardRegistry,
     private readonly rates: RateLimits,
+    private readonly cluster?: RedisCluster,
   ) {
     this.notesLimiter = new WindowLimiter(rates.notesPerMinute, 60_000);
     this.io = new Server(httpServer, {
+      ...(cluster ? { adapter: cluster.socketAdapter() } : {}),
       serveClient: false,
       maxHttpBufferSize: MAX_COMMAND_MESSAGE_BYTES,
       perMessageDeflate: false,
@@ -172,6 +180,8 @@ export class CommandGateway {
     if (session.role === 'facilitator') void socket.join(facilitatorRoom(session.boardId));
     try {
       const board = await this.registry.get(session.boardId);
+      // Another instance may have committed this person's notes or votes a moment ago.
+      await board.fresh();
       const record =
         session.role === 'facilitator' ? await this.storage.getBoard(session.boardId) : undefined;
       const pid = session.participantId;
@@ -246,7 +256,10 @@ export class CommandGateway {
       return ack;
     } catch (err) {
       log.error('command failed', { board: session.boardId, err });
-      return { ok: false, error: { code: ErrorCode.Internal, message: 'unexpected server error' } };
+      return {
+        ok: false,
+        error: { code: ErrorCode.Unavailable, message: 'the board could not be loaded; retry' },
+      };
     }
   }
 
@@ -285,6 +298,8 @@ export class CommandGateway {
   }
 
   private presenceOf(boardId: string): PresenceInfo {
+    const sent = this.lastSent.get(boardId);
+    if (sent) return sent;
     const p = this.presence.get(boardId);
     return p
       ? {
@@ -312,7 +327,62 @@ export class CommandGateway {
     this.presenceDirty.add(session.boardId);
   }
 
+  private localPresence(boardId: string) {
+    const p = this.presence.get(boardId);
+    return {
+      participants: p ? [...p.participants.keys()] : [],
+      facilitators: p?.facilitators ?? 0,
+      projectors: p?.projectors ?? 0,
+    };
+  }
+
+  /**
+   * Cluster mode: writes this instance's counts to Redis when they change (and now and then, so
+   * they do not expire), reads the board's total across instances, and sends it to the sockets
+   * here when it changed. Every instance does the same for its own sockets.
+   */
+  private async flushClusterPresence(cluster: RedisCluster): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      const now = Date.now();
+      const boards = new Set([...this.presence.keys(), ...this.presenceDirty]);
+      const dirty = new Set(this.presenceDirty);
+      this.presenceDirty.clear();
+      for (const boardId of boards) {
+        if (dirty.has(boardId) || now - (this.reported.get(boardId) ?? 0) >= PRESENCE_REFRESH_MS) {
+          await cluster.reportPresence(boardId, this.localPresence(boardId));
+          if (this.presence.has(boardId)) this.reported.set(boardId, now);
+          else this.reported.delete(boardId);
+        }
+        if (!this.presence.has(boardId)) {
+          this.lastSent.delete(boardId);
+          continue;
+        }
+        const total = await cluster.presence(boardId);
+        const last = this.lastSent.get(boardId);
+        if (
+          last?.participants !== total.participants ||
+          last.facilitators !== total.facilitators ||
+          last.projectors !== total.projectors
+        ) {
+          this.lastSent.set(boardId, total);
+          this.io.local.to(boardRoom(boardId)).emit('presence', total);
+        }
+      }
+    } catch (err) {
+      // Redis is away; counts catch up when it is back.
+      log.warn('presence not shared', { err });
+    } finally {
+      this.flushing = false;
+    }
+  }
+
   private flushPresence(): void {
+    if (this.cluster) {
+      void this.flushClusterPresence(this.cluster);
+      return;
+    }
     for (const boardId of this.presenceDirty) {
       this.io.to(boardRoom(boardId)).emit('presence', this.presenceOf(boardId));
     }

@@ -2,7 +2,6 @@
  * The HTTP API: create a board, look one up by its join code, join it as a participant.
  * Bodies are validated with zod; every error is `{ error: { code, message } }` with a status.
  */
-import ExcelJS from 'exceljs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import * as Y from 'yjs';
 import { z } from 'zod';
@@ -351,7 +350,8 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
       ? (req.query['lang'] as Locale)
       : DEFAULT_LOCALE;
     const live = await registry.get(board.id);
-    // Export what is committed, nothing half-applied.
+    // Export what is committed, nothing half-applied, including other instances' latest batches.
+    await live.fresh();
     await new Promise<void>((resolve) => live.whenCommitted(resolve));
     const name = `pajataulu-${board.code}`;
     res.setHeader('Cache-Control', 'no-store');
@@ -384,6 +384,8 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
       res.type('text/csv; charset=utf-8').send(toCsv(table));
       return;
     }
+    // Loaded on first use: it is large, and most processes never export a spreadsheet.
+    const { default: ExcelJS } = await import('exceljs');
     const book = new ExcelJS.Workbook();
     const sheet = book.addWorksheet(board.code);
     sheet.addRow(table.headers).font = { bold: true };

@@ -7,6 +7,8 @@ import type { OffstageRecord, PrivateEffect } from '@pajataulu/shared';
 import { createLogger } from '../log.js';
 import {
   JoinCodeTakenError,
+  type BoardCatchUp,
+  type BoardLock,
   type BoardRecord,
   type CommitBatch,
   type ParticipantRecord,
@@ -97,7 +99,17 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
     `,
   },
   { version: 2, sql: 'ALTER TABLE boards ADD COLUMN projector_key TEXT;' },
+  // One more per committed batch: how an instance notices what other instances committed.
+  { version: 3, sql: 'ALTER TABLE boards ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;' },
 ];
+
+/**
+ * How long a batch waits for another instance's batch of the same board before it is refused
+ * with `unavailable` (a stuck holder must not stop the board for good).
+ */
+export const BOARD_LOCK_TIMEOUT_MS = 10_000;
+/** How long an instance waits for a database connection before refusing with `unavailable`. */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 5_000;
 
 interface BoardRow {
   id: string;
@@ -149,15 +161,17 @@ export async function openPostgresStorage(
   const pool = new pg.Pool({
     connectionString: url,
     max: POSTGRES_POOL_SIZE,
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
   pool.on('error', (err) => log.warn('idle connection failed', { err }));
   const client = await pool.connect();
   try {
-    if (opts.schema)
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(opts.schema)}`);
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
+      // Under the lock: instances starting at once would race to create it.
+      if (opts.schema)
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(opts.schema)}`);
       await client.query(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
       );
@@ -193,18 +207,36 @@ export class PostgresStorage implements Storage {
   private closed = false;
   constructor(private readonly pool: pg.Pool) {}
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * A connection from the pool. While it is checked out the pool does not listen for its errors;
+   * a connection that breaks between queries would otherwise throw out of the process.
+   */
+  private async connect(): Promise<{ c: pg.PoolClient; done: (err?: Error) => void }> {
     const c = await this.pool.connect();
+    const onError = (err: Error) => log.warn('connection failed while in use', { err });
+    c.on('error', onError);
+    return {
+      c,
+      done: (err) => {
+        c.off('error', onError);
+        c.release(err);
+      },
+    };
+  }
+
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const { c, done } = await this.connect();
+    let failure: Error | undefined;
     try {
       await c.query('BEGIN');
       const out = await fn(c);
       await c.query('COMMIT');
       return out;
     } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
+      await c.query('ROLLBACK').catch((e: Error) => (failure = e));
       throw err;
     } finally {
-      c.release();
+      done(failure);
     }
   }
 
@@ -267,6 +299,7 @@ export class PostgresStorage implements Storage {
   async loadDoc(boardId: string): Promise<StoredDoc> {
     return this.tx(async (c) => {
       await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      const b = await c.query<{ seq: string }>('SELECT seq FROM boards WHERE id = $1', [boardId]);
       const s = await c.query<{ snapshot: Buffer; through_update_id: string }>(
         'SELECT snapshot, through_update_id FROM board_snapshots WHERE board_id = $1',
         [boardId],
@@ -280,52 +313,157 @@ export class PostgresStorage implements Storage {
         snapshot: s.rows[0] ? new Uint8Array(s.rows[0].snapshot) : null,
         updates: u.rows.map((r) => new Uint8Array(r.data)),
         lastUpdateId: u.rows.length ? Number(u.rows.at(-1)!.id) : after,
+        seq: Number(b.rows[0]?.seq ?? 0),
       };
     });
   }
 
   async commit(b: CommitBatch): Promise<number | undefined> {
     return this.tx(async (c) => {
-      let updateId: number | undefined;
-      if (b.update) {
-        const r = await c.query<{ id: string }>(
-          'INSERT INTO board_updates (board_id, data, created_at) VALUES ($1, $2, $3) RETURNING id',
-          [b.boardId, Buffer.from(b.update), b.at],
-        );
-        updateId = Number(r.rows[0]!.id);
-      }
-      for (const p of b.joined) {
-        await c.query(
-          `INSERT INTO participants (id, board_id, token_hash, display_name, group_id, station_id, created_at, revoked_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [
-            p.id,
-            p.boardId,
-            p.tokenHash,
-            p.displayName,
-            p.groupId,
-            p.stationId,
-            p.createdAt,
-            p.revokedAt,
-          ],
-        );
-      }
-      for (const cmd of b.commands) {
-        await c.query(
-          `INSERT INTO applied_commands (board_id, actor, command_id, applied_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING`,
-          [b.boardId, cmd.actor, cmd.commandId, b.at],
-        );
-      }
-      for (const e of b.effects) await this.applyEffect(c, b.boardId, e, b.at);
-      if (b.facilitatorKeyHash !== undefined) {
-        await c.query('UPDATE boards SET facilitator_key_hash = $1 WHERE id = $2', [
-          b.facilitatorKeyHash,
-          b.boardId,
-        ]);
-      }
-      return updateId;
+      await c.query('SELECT seq FROM boards WHERE id = $1 FOR UPDATE', [b.boardId]);
+      const out = await this.writeBatch(c, b);
+      return out.updateId;
     });
+  }
+
+  async lockBoard(boardId: string): Promise<BoardLock> {
+    const { c, done } = await this.connect();
+    let open = true;
+    const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
+      if (!open) return;
+      open = false;
+      try {
+        await c.query(sql);
+        done();
+      } catch (err) {
+        // A connection that failed mid-transaction is not reused.
+        done(err as Error);
+        throw err;
+      }
+    };
+    let seq: number | undefined;
+    try {
+      await c.query('BEGIN');
+      await c.query(`SET LOCAL lock_timeout = ${BOARD_LOCK_TIMEOUT_MS}`);
+      const r = await c.query<{ seq: string }>('SELECT seq FROM boards WHERE id = $1 FOR UPDATE', [
+        boardId,
+      ]);
+      seq = r.rows[0] ? Number(r.rows[0].seq) : undefined;
+    } catch (err) {
+      open = false;
+      done(err as Error);
+      throw err;
+    }
+    const fail = async (err: unknown): Promise<never> => {
+      await end('ROLLBACK').catch(() => undefined);
+      throw err;
+    };
+    return {
+      seq,
+      catchUp: (since) => this.readSince(c, boardId, since).catch(fail),
+      appliedCommands: async (keys) => {
+        const found = new Set<string>();
+        if (keys.length === 0) return found;
+        const r = await c
+          .query<{ actor: string; command_id: string }>(
+            `SELECT actor, command_id FROM applied_commands
+             WHERE board_id = $1 AND (actor, command_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+            [boardId, keys.map((k) => k.actor), keys.map((k) => k.commandId)],
+          )
+          .catch(fail);
+        for (const row of r.rows) found.add(`${row.actor}\u0000${row.command_id}`);
+        return found;
+      },
+      commit: async (b) => {
+        const out = await this.writeBatch(c, b).catch(fail);
+        await end('COMMIT');
+        return out;
+      },
+      release: () => end('ROLLBACK'),
+    };
+  }
+
+  private async readSince(c: pg.PoolClient, boardId: string, since: number): Promise<BoardCatchUp> {
+    const s = await c.query<{ snapshot: Buffer; through_update_id: string }>(
+      'SELECT snapshot, through_update_id FROM board_snapshots WHERE board_id = $1',
+      [boardId],
+    );
+    const through = Number(s.rows[0]?.through_update_id ?? 0);
+    const snapshot =
+      s.rows[0] && through > since
+        ? { data: new Uint8Array(s.rows[0].snapshot), throughUpdateId: through }
+        : null;
+    const u = await c.query<{ id: string; data: Buffer }>(
+      'SELECT id, data FROM board_updates WHERE board_id = $1 AND id > $2 ORDER BY id',
+      [boardId, Math.max(since, through)],
+    );
+    return {
+      snapshot,
+      updates: u.rows.map((r) => ({ id: Number(r.id), data: new Uint8Array(r.data) })),
+      private: await this.readPrivate(c, boardId),
+    };
+  }
+
+  async boardSeqs(boardIds: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (boardIds.length === 0) return out;
+    const { rows } = await this.pool.query<{ id: string; seq: string }>(
+      'SELECT id, seq FROM boards WHERE id = ANY($1::text[])',
+      [boardIds],
+    );
+    for (const r of rows) out.set(r.id, Number(r.seq));
+    return out;
+  }
+
+  /** Writes a batch inside a transaction that holds the board's row lock, and advances its sequence. */
+  private async writeBatch(
+    c: pg.PoolClient,
+    b: CommitBatch,
+  ): Promise<{ updateId: number | undefined; seq: number }> {
+    let updateId: number | undefined;
+    if (b.update) {
+      const r = await c.query<{ id: string }>(
+        'INSERT INTO board_updates (board_id, data, created_at) VALUES ($1, $2, $3) RETURNING id',
+        [b.boardId, Buffer.from(b.update), b.at],
+      );
+      updateId = Number(r.rows[0]!.id);
+    }
+    for (const p of b.joined) {
+      await c.query(
+        `INSERT INTO participants (id, board_id, token_hash, display_name, group_id, station_id, created_at, revoked_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          p.id,
+          p.boardId,
+          p.tokenHash,
+          p.displayName,
+          p.groupId,
+          p.stationId,
+          p.createdAt,
+          p.revokedAt,
+        ],
+      );
+    }
+    for (const cmd of b.commands) {
+      await c.query(
+        `INSERT INTO applied_commands (board_id, actor, command_id, applied_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING`,
+        [b.boardId, cmd.actor, cmd.commandId, b.at],
+      );
+    }
+    for (const e of b.effects) await this.applyEffect(c, b.boardId, e, b.at);
+    if (b.facilitatorKeyHash !== undefined) {
+      await c.query('UPDATE boards SET facilitator_key_hash = $1 WHERE id = $2', [
+        b.facilitatorKeyHash,
+        b.boardId,
+      ]);
+    }
+    const r = await c.query<{ seq: string }>(
+      'UPDATE boards SET seq = seq + 1 WHERE id = $1 RETURNING seq',
+      [b.boardId],
+    );
+    if (!r.rows[0]) throw new Error('board was erased');
+    return { updateId, seq: Number(r.rows[0].seq) };
   }
 
   private async applyEffect(
@@ -408,9 +546,13 @@ export class PostgresStorage implements Storage {
 
   async compact(boardId: string, snapshot: Uint8Array, throughUpdateId: number): Promise<void> {
     await this.tx(async (c) => {
+      // Instances compact one at a time, and a snapshot never replaces one that folds more.
+      const b = await c.query('SELECT 1 FROM boards WHERE id = $1 FOR UPDATE', [boardId]);
+      if (b.rowCount === 0) return;
       await c.query(
         `INSERT INTO board_snapshots (board_id, snapshot, through_update_id) VALUES ($1, $2, $3)
-         ON CONFLICT (board_id) DO UPDATE SET snapshot = excluded.snapshot, through_update_id = excluded.through_update_id`,
+         ON CONFLICT (board_id) DO UPDATE SET snapshot = excluded.snapshot, through_update_id = excluded.through_update_id
+         WHERE board_snapshots.through_update_id <= excluded.through_update_id`,
         [boardId, Buffer.from(snapshot), throughUpdateId],
       );
       await c.query('DELETE FROM board_updates WHERE board_id = $1 AND id <= $2', [
@@ -431,43 +573,47 @@ export class PostgresStorage implements Storage {
   async loadPrivate(boardId: string): Promise<StoredPrivate> {
     return this.tx(async (c) => {
       await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-      const participants = (
-        await c.query<ParticipantRow>('SELECT * FROM participants WHERE board_id = $1', [boardId])
-      ).rows.map(toParticipant);
-      const notes = (
-        await c.query<{ note_id: string; participant_id: string | null; group_id: string | null }>(
-          'SELECT note_id, participant_id, group_id FROM note_meta WHERE board_id = $1',
-          [boardId],
-        )
-      ).rows.map((r) => ({
-        noteId: r.note_id,
-        participantId: r.participant_id,
-        groupId: r.group_id,
-      }));
-      const offstage = (
-        await c.query<{ data: string }>('SELECT data FROM offstage_notes WHERE board_id = $1', [
-          boardId,
-        ])
-      ).rows.map((r) => JSON.parse(r.data) as OffstageRecord);
-      const votes = (
-        await c.query<{ round_id: string; participant_id: string; note_id: string; dots: number }>(
-          'SELECT round_id, participant_id, note_id, dots FROM votes WHERE board_id = $1',
-          [boardId],
-        )
-      ).rows.map((r) => ({
-        roundId: r.round_id,
-        participantId: r.participant_id,
-        noteId: r.note_id,
-        dots: r.dots,
-      }));
-      const reactions = (
-        await c.query<{ note_id: string; reaction: string; actor: string }>(
-          'SELECT note_id, reaction, actor FROM reactions WHERE board_id = $1',
-          [boardId],
-        )
-      ).rows.map((r) => ({ noteId: r.note_id, reaction: r.reaction, actor: r.actor }));
-      return { participants, notes, offstage, votes, reactions };
+      return this.readPrivate(c, boardId);
     });
+  }
+
+  private async readPrivate(c: pg.PoolClient, boardId: string): Promise<StoredPrivate> {
+    const participants = (
+      await c.query<ParticipantRow>('SELECT * FROM participants WHERE board_id = $1', [boardId])
+    ).rows.map(toParticipant);
+    const notes = (
+      await c.query<{ note_id: string; participant_id: string | null; group_id: string | null }>(
+        'SELECT note_id, participant_id, group_id FROM note_meta WHERE board_id = $1',
+        [boardId],
+      )
+    ).rows.map((r) => ({
+      noteId: r.note_id,
+      participantId: r.participant_id,
+      groupId: r.group_id,
+    }));
+    const offstage = (
+      await c.query<{ data: string }>('SELECT data FROM offstage_notes WHERE board_id = $1', [
+        boardId,
+      ])
+    ).rows.map((r) => JSON.parse(r.data) as OffstageRecord);
+    const votes = (
+      await c.query<{ round_id: string; participant_id: string; note_id: string; dots: number }>(
+        'SELECT round_id, participant_id, note_id, dots FROM votes WHERE board_id = $1',
+        [boardId],
+      )
+    ).rows.map((r) => ({
+      roundId: r.round_id,
+      participantId: r.participant_id,
+      noteId: r.note_id,
+      dots: r.dots,
+    }));
+    const reactions = (
+      await c.query<{ note_id: string; reaction: string; actor: string }>(
+        'SELECT note_id, reaction, actor FROM reactions WHERE board_id = $1',
+        [boardId],
+      )
+    ).rows.map((r) => ({ noteId: r.note_id, reaction: r.reaction, actor: r.actor }));
+    return { participants, notes, offstage, votes, reactions };
   }
 
   async deleteBoard(boardId: string): Promise<void> {

@@ -3,8 +3,9 @@
  * append-only log of updates; server-private data (sessions, who wrote which note, applied
  * command ids) sits beside it, never in the document.
  *
- * Implementations: SQLite (`sqlite.ts`, the embedded default). Every method is async so that a
- * networked database fits the same interface.
+ * Implementations: SQLite (`sqlite.ts`, the embedded default, one process) and PostgreSQL
+ * (`postgres.ts`, shared by many instances). Every method is async so that a networked database
+ * fits the same interface.
  */
 
 import type { OffstageRecord, PrivateEffect } from '@pajataulu/shared';
@@ -58,6 +59,37 @@ export interface StoredDoc {
   updates: Uint8Array[];
   /** Id of the newest log entry read (0 when none); compaction folds entries up to it. */
   lastUpdateId: number;
+  /** The board's commit sequence when read (shared storage only; see {@link BoardLock}). */
+  seq?: number;
+}
+
+/** What other instances committed to a board since an instance last read it. */
+export interface BoardCatchUp {
+  /** The compacted document, when compaction folded entries the reader has not seen. */
+  snapshot: { data: Uint8Array; throughUpdateId: number } | null;
+  /** Log entries after both the reader's last entry and the snapshot, oldest first. */
+  updates: { id: number; data: Uint8Array }[];
+  /** The whole server-private state, as committed. */
+  private: StoredPrivate;
+}
+
+/**
+ * A board locked for one batch (shared storage): other instances' batches of the board wait
+ * until this one commits or releases. Inside it an instance catches up with what others
+ * committed, checks retries, applies its commands and commits: so two instances taking
+ * conflicting commands at once each see the other's effect.
+ */
+export interface BoardLock {
+  /** The board's commit sequence (one more per committed batch); undefined when it was erased. */
+  readonly seq: number | undefined;
+  /** Everything committed after log entry `sinceUpdateId`, and the private state. */
+  catchUp(sinceUpdateId: number): Promise<BoardCatchUp>;
+  /** The keys (`actor NUL commandId`) among `keys` whose commands were applied before. */
+  appliedCommands(keys: { actor: string; commandId: string }[]): Promise<Set<string>>;
+  /** Writes the batch, advances the sequence and commits; the lock is released. */
+  commit(batch: CommitBatch): Promise<{ updateId: number | undefined; seq: number }>;
+  /** Releases the lock without writing. */
+  release(): Promise<void>;
 }
 
 /** One atomic write: a batch of applied commands and joins. */
@@ -106,6 +138,14 @@ export interface Storage {
   isCommandApplied(boardId: string, actor: string, commandId: string): Promise<boolean>;
   /** Participants, note authorship and offstage notes of a board. */
   loadPrivate(boardId: string): Promise<StoredPrivate>;
+
+  /**
+   * Locks a board for one batch across instances. Present on shared storage (PostgreSQL); absent
+   * on SQLite, where one process is the only writer.
+   */
+  lockBoard?(boardId: string): Promise<BoardLock>;
+  /** The commit sequence of each board that exists (shared storage), to notice missed updates. */
+  boardSeqs?(boardIds: string[]): Promise<Map<string, number>>;
 
   /** Erases a board and everything stored about it (GDPR erasure). */
   deleteBoard(boardId: string): Promise<void>;

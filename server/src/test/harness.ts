@@ -2,12 +2,10 @@
  * Test harness: a real server on port 0 over a real SQLite file, and real clients (socket.io-client
  * for commands, y-websocket's WebsocketProvider for the document), as a browser would use them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach } from 'vitest';
 import WebSocket from 'ws';
@@ -21,6 +19,7 @@ import {
   type SessionInfo,
 } from '@pajataulu/shared';
 import { createApp, type App } from '../app.js';
+import { BUILT_MAIN, exited, spawnInstance, type ClusterInstance } from '../cluster/start.js';
 import { loadConfig } from '../config.js';
 import { setLogLevel } from '../log.js';
 import { openPostgresStorage } from '../storage/postgres.js';
@@ -82,52 +81,17 @@ export async function startServer(
   return { app, url: `http://127.0.0.1:${port}`, port, dataDir, close: () => app.close() };
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** The built server entry point (the test command builds before it tests). */
-export const BUILT_MAIN = path.resolve(here, '../../dist/main.js');
+export type ChildServer = ClusterInstance;
 
-export interface ChildServer {
-  proc: ChildProcess;
-  url: string;
-  port: number;
+/**
+ * Starts the built server on SQLite in `dataDir` as a separate process, so a test can kill it
+ * with any signal.
+ */
+export function spawnServer(dataDir: string): Promise<ChildServer> {
+  return spawnInstance({ DATA_DIR: dataDir });
 }
 
-/** Starts the built server as a separate process, so a test can kill it with any signal. */
-export async function spawnServer(dataDir: string): Promise<ChildServer> {
-  if (!fs.existsSync(BUILT_MAIN))
-    throw new Error(`${BUILT_MAIN} is missing: run \`pnpm build\` first`);
-  const proc = spawn(process.execPath, [BUILT_MAIN], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'error',
-      PAJATAULU_PRINT_PORT: '1',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('server did not start in time')), 15_000);
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /PORT=(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { proc, port, url: `http://127.0.0.1:${port}` };
-}
-
-/** Waits until a child process has exited. */
-export function exited(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => proc.once('exit', () => resolve()));
-}
+export { BUILT_MAIN, exited };
 
 export interface CreatedBoard {
   boardId: string;
