@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, setLogLevel } from './log.js';
+import { startMetricsIpc } from './metrics-ipc.js';
 import { openPostgresStorage } from './storage/postgres.js';
 import { openSqliteStorage } from './storage/sqlite.js';
 
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     throw err;
   }
   setLogLevel(config.logLevel);
+  startMetricsIpc();
   const storage = config.databaseUrl
     ? await openPostgresStorage(config.databaseUrl)
     : openSqliteStorage(config.sqliteFile);
