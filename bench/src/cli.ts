@@ -1,0 +1,39 @@
+/**
+ * `pnpm bench <name> [flags]`: benchmarks that print figures and, with `--baseline`, run the
+ * baseline in the same run and print the ratios. Everything runs on 127.0.0.1 and ends on its own.
+ */
+import { ArgError, parseArgs } from './lib/args.js';
+import { benchLoad } from './load/load.js';
+
+const USAGE = `usage: pnpm bench <name> [flags]
+
+  load    participants on one board, notes added and moved at a set rate
+          --clients N (200; the target run is 2000)  --rate ops/s (100)  --duration s (20)
+          --join-rate joins/s (50)  --workers N (2)  --measurers N (4)  --baseline
+  join    late-join time on boards of 1,000 / 10,000 notes, and a storm of joins
+  render  frame times of pan and zoom in headless Chromium
+
+every bench: --baseline runs the reference set-up in the same run and prints ratios
+`;
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const name = args.positionals[0];
+  switch (name) {
+    case 'load':
+      return benchLoad(args);
+    default:
+      process.stdout.write(USAGE);
+      process.exitCode = name === undefined || name === 'help' ? 0 : 2;
+  }
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (err: unknown) => {
+    process.stderr.write(
+      `${err instanceof ArgError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
