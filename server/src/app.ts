@@ -22,6 +22,8 @@ export interface App {
   readonly server: http.Server;
   readonly registry: BoardRegistry;
   readonly storage: Storage;
+  /** The document sync endpoint (its `stats` count the fan-out work). */
+  readonly sync: SyncEndpoint;
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Flushes every board, closes connections (clients reconnect), and closes storage. */
@@ -84,6 +86,7 @@ export function createApp(config: Config, storage: Storage): App {
     server,
     registry,
     storage,
+    sync,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
