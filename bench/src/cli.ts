@@ -3,6 +3,7 @@
  * baseline in the same run and print the ratios. Everything runs on 127.0.0.1 and ends on its own.
  */
 import { ArgError, parseArgs } from './lib/args.js';
+import { benchJoin } from './join/join.js';
 import { benchLoad } from './load/load.js';
 
 const USAGE = `usage: pnpm bench <name> [flags]
@@ -10,7 +11,8 @@ const USAGE = `usage: pnpm bench <name> [flags]
   load    participants on one board, notes added and moved at a set rate
           --clients N (200; the target run is 2000)  --rate ops/s (100)  --duration s (20)
           --join-rate joins/s (50)  --workers N (2)  --measurers N (4)  --baseline
-  join    late-join time on boards of 1,000 / 10,000 notes, and a storm of joins
+  join    late joins on boards of 1,000 / 10,000 notes, and a storm of joins
+          --notes 1000,10000  --joins N (10)  --storm N (500)  --storm-seconds s (10)  --baseline
   render  frame times of pan and zoom in headless Chromium
 
 every bench: --baseline runs the reference set-up in the same run and prints ratios
@@ -22,6 +24,8 @@ async function main(): Promise<void> {
   switch (name) {
     case 'load':
       return benchLoad(args);
+    case 'join':
+      return benchJoin(args);
     default:
       process.stdout.write(USAGE);
       process.exitCode = name === undefined || name === 'help' ? 0 : 2;

@@ -134,3 +134,75 @@ export function notePosition(doc: Y.Doc, id: string): [number, number] | undefin
   const y = m.get('y');
   return typeof x === 'number' && typeof y === 'number' ? [x, y] : undefined;
 }
+
+/** Note text of seeded boards: about as long as what people write on a sticky note. */
+export const SEED_NOTE_TEXT = 'Arvostava kohtaaminen arjessa: kuunnellaan ja kysytään ennen kuin';
+/** Notes per row on a seeded board (a grid 200 units apart). */
+const SEED_COLUMNS = 100;
+
+function seedNote(i: number) {
+  return {
+    id: randomId(20),
+    text: `${i}. ${SEED_NOTE_TEXT}`,
+    x: (i % SEED_COLUMNS) * 200,
+    y: Math.floor(i / SEED_COLUMNS) * 200,
+  };
+}
+
+/** A Pajataulu board with `n` notes, made by importing a backup (as an operator would restore one). */
+export async function seedPajataulu(url: string, n: number): Promise<CreatedBoard> {
+  const blank = await createBoard(url, 'Myöhäinen liittyminen');
+  const res = await fetch(`${url}/api/boards/${blank.boardId}/export.json`, {
+    headers: { authorization: `Bearer ${blank.facilitatorKey}` },
+  });
+  if (res.status !== 200) throw new Error(`export: HTTP ${res.status}`);
+  const backup = (await res.json()) as { board: { notes: unknown[] } };
+  for (let i = 0; i < n; i++) {
+    backup.board.notes.push({
+      ...seedNote(i),
+      promptId: null,
+      color: 'yellow',
+      createdAt: 0,
+      group: null,
+      author: null,
+      month: null,
+      reactions: {},
+      votes: {},
+      cluster: null,
+    });
+  }
+  const imported = await fetch(`${url}/api/boards/import`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(backup),
+  });
+  if (imported.status !== 201)
+    throw new Error(`import: HTTP ${imported.status} ${await imported.text()}`);
+  return (await imported.json()) as CreatedBoard;
+}
+
+/** The same notes written straight into the baseline relay's document by one client. */
+export async function seedBaseline(url: string, room: string, n: number): Promise<void> {
+  const seeder = await connectFull('baseline', url, room, undefined, 'seeder');
+  const notes = seeder.doc.getMap<Y.Map<unknown>>('notes');
+  seeder.doc.transact(() => {
+    for (let i = 0; i < n; i++) {
+      const s = seedNote(i);
+      const m = new Y.Map<unknown>();
+      m.set('text', s.text);
+      m.set('x', s.x);
+      m.set('y', s.y);
+      m.set('color', 'yellow');
+      notes.set(s.id, m);
+    }
+  });
+  // The relay has it once a second client receives it all.
+  const check = await connectFull('baseline', url, room, undefined, 'check');
+  await waitUntil(
+    () => check.doc.getMap('notes').size === n,
+    CONNECT_TIMEOUT_MS,
+    'the seeded notes at the relay',
+  );
+  check.close();
+  seeder.close();
+}

@@ -129,6 +129,33 @@ function wrap(kind: TargetKind, spawned: Spawned[]): Target {
   };
 }
 
+/** Figures of a server too busy to answer its metrics request in time. */
+export const UNANSWERED: ProcessMetrics = {
+  cpuUserUs: NaN,
+  cpuSystemUs: NaN,
+  rssBytes: NaN,
+  heapUsedBytes: NaN,
+  loopMaxMs: NaN,
+  loopP50Ms: NaN,
+  loopP95Ms: NaN,
+  loopP99Ms: NaN,
+};
+
+/**
+ * The combined figures of every instance, or `UNANSWERED` when one was too busy to answer (a
+ * saturated server is a result, not a failure of the benchmark).
+ */
+export async function readMetrics(target: Target, reset = false): Promise<ProcessMetrics> {
+  try {
+    return combine(await target.metrics(reset));
+  } catch {
+    process.stdout.write(
+      `[${target.kind}] the server did not answer its metrics request in time\n`,
+    );
+    return UNANSWERED;
+  }
+}
+
 /** Sums CPU and memory over instances; event-loop figures are the worst instance's. */
 export function combine(ms: ProcessMetrics[]): ProcessMetrics {
   const sum = (f: (m: ProcessMetrics) => number) => ms.reduce((a, m) => a + f(m), 0);

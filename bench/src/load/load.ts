@@ -18,7 +18,7 @@ import {
 } from '../lib/clients.js';
 import type { ProcessMetrics } from '../lib/metrics.js';
 import { fmt, percentile, printTable, sleep, type Row } from '../lib/stats.js';
-import { combine, startTarget, type Target, type TargetKind } from '../lib/target.js';
+import { readMetrics, startTarget, type Target, type TargetKind } from '../lib/target.js';
 import type { JoinOrder, Joined, Order, ParticipantReport, WorkerMessage } from './protocol.js';
 import { SPREAD } from './participants.js';
 
@@ -116,7 +116,7 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
       const creds = kind === 'pajataulu' ? { token: await joinToken(url, code) } : undefined;
       measurers.push(await connectFull(kind, url, room, creds, `Mittaaja ${i + 1}`));
     }
-    const base = combine(await target.metrics(true));
+    const base = await readMetrics(target, true);
 
     // Participants join at the set rate, spread over the worker processes.
     const joinStart = Date.now();
@@ -149,7 +149,7 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
       `${connected} participants joined in ${fmt(joinSeconds)} s${joinFailed ? ` (${joinFailed} failed: ${joined.find((j) => j.firstError)?.firstError})` : ''}`,
     );
     await sleep(SETTLE_MS);
-    const idle = combine(await target.metrics(true));
+    const idle = await readMetrics(target, true);
 
     // Operations: the workers' share, and the measuring clients' timed ones.
     const measuredRate = o.measurers * MEASURER_OPS_PER_SECOND;
@@ -222,7 +222,7 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
         return r;
       }),
     );
-    const end = combine(await target.metrics());
+    const end = await readMetrics(target);
     // Let the last updates arrive; whatever is still missing after that is lost.
     const drainStart = Date.now();
     while (pending.size > 0 && Date.now() - drainStart < DRAIN_MS) await sleep(50);
@@ -340,7 +340,16 @@ export async function benchLoad(args: Args): Promise<void> {
       `${o.measurers} measuring clients, ${o.workers} participant processes\n`,
   );
   const ours = await runOne('pajataulu', o);
-  const base = boolFlag(args, 'baseline') ? await runOne('baseline', o) : undefined;
+  let base: LoadResult | undefined;
+  if (boolFlag(args, 'baseline')) {
+    try {
+      base = await runOne('baseline', o);
+    } catch (err) {
+      process.stdout.write(
+        `[baseline] the run did not complete: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+    }
+  }
   report(ours, base);
 }
 

@@ -18,6 +18,8 @@ import type { JoinOrder, Order, ParticipantReport, WorkerMessage } from './proto
 export const ACK_TIMEOUT_MS = 10_000;
 /** y-protocols renews a client's awareness state this often. */
 export const AWARENESS_RENEW_MS = 15_000;
+/** How long a joining client may wait for the whole document. */
+export const SYNC_TIMEOUT_MS = 60_000;
 /** Delay before a closed connection is reopened. */
 export const RECONNECT_DELAY_MS = 500;
 /** Scheduler tick of the operation generator. */
@@ -66,7 +68,11 @@ function syncStep1Empty(): Uint8Array {
 const STEP1_EMPTY = syncStep1Empty();
 
 /** A WebSocket that counts what it receives and reopens when the server closes it. */
-function countingSocket(url: string, onOpen: (ws: WebSocket) => void): { close(): void } {
+function countingSocket(
+  url: string,
+  onOpen: (ws: WebSocket) => void,
+  onStep2: () => void = () => undefined,
+): { close(): void } {
   let closed = false;
   let ws: WebSocket;
   const open = () => {
@@ -76,6 +82,7 @@ function countingSocket(url: string, onOpen: (ws: WebSocket) => void): { close()
     ws.on('message', (data: Buffer) => {
       counters.bytesIn += data.length;
       counters.messagesIn++;
+      if (data[0] === MESSAGE_SYNC && data[1] === 1) onStep2();
     });
     ws.on('error', () => undefined);
     ws.on('close', () => {
@@ -126,12 +133,25 @@ async function joinPajataulu(order: JoinOrder, index: number): Promise<Client> {
   socket.on('pointer', () => counters.presence++);
   await new Promise<void>((resolve, reject) => {
     socket.once('session', () => resolve());
-    socket.once('connect_error', (e) => reject(e));
+    socket.once('connect_error', (e) => {
+      socket.close();
+      reject(e);
+    });
   });
+  let synced!: () => void;
+  const step2 = new Promise<void>((resolve) => (synced = resolve));
   const sync = countingSocket(
     `${wsOrigin(url)}/sync/${order.boardId}?protocol=${PROTOCOL_VERSION}&token=${encodeURIComponent(token)}`,
     (ws) => ws.send(STEP1_EMPTY),
+    () => synced(),
   );
+  try {
+    await withTimeout(step2, SYNC_TIMEOUT_MS, 'the document did not arrive in time');
+  } catch (err) {
+    socket.close();
+    sync.close();
+    throw err;
+  }
   return {
     notes: [],
     busy: false,
@@ -149,6 +169,14 @@ async function joinPajataulu(order: JoinOrder, index: number): Promise<Client> {
       sync.close();
     },
   };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function awarenessMessage(clientId: number, clock: number, state: unknown): Uint8Array {
@@ -172,21 +200,27 @@ function joinBaseline(order: JoinOrder, index: number): Promise<Client> {
   let renew: NodeJS.Timeout | undefined;
   let doc: Y.Doc | undefined;
   return new Promise((resolve, reject) => {
-    const failTimer = setTimeout(
-      () => reject(new Error('baseline connection timed out')),
-      ACK_TIMEOUT_MS,
+    const failTimer = setTimeout(() => {
+      // A participant who gives up leaves.
+      client.close();
+      reject(new Error('the document did not arrive in time'));
+    }, SYNC_TIMEOUT_MS);
+    const sock = countingSocket(
+      `${wsOrigin(url)}/${order.boardId}`,
+      (ws) => {
+        current = ws;
+        ws.send(STEP1_EMPTY);
+        ws.send(awarenessMessage(clientId, ++clock, state));
+        clearInterval(renew);
+        renew = setInterval(() => {
+          if (ws.readyState === WebSocket.OPEN) ws.send(awarenessMessage(clientId, ++clock, state));
+        }, AWARENESS_RENEW_MS);
+      },
+      () => {
+        clearTimeout(failTimer);
+        resolve(client);
+      },
     );
-    const sock = countingSocket(`${wsOrigin(url)}/${order.boardId}`, (ws) => {
-      current = ws;
-      ws.send(STEP1_EMPTY);
-      ws.send(awarenessMessage(clientId, ++clock, state));
-      clearInterval(renew);
-      renew = setInterval(() => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(awarenessMessage(clientId, ++clock, state));
-      }, AWARENESS_RENEW_MS);
-      clearTimeout(failTimer);
-      resolve(client);
-    });
     const client: Client = {
       notes: [],
       busy: false,
@@ -230,14 +264,17 @@ async function join(order: JoinOrder): Promise<void> {
   let ok = 0;
   let failed = 0;
   let firstError: string | undefined;
+  const latencies: number[] = [];
   const started = Date.now();
   const pending: Promise<void>[] = [];
   for (let i = 0; i < order.count; i++) {
     const due = started + (i * 1000) / order.rate;
     const wait = due - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const t0 = performance.now();
     const p = (order.kind === 'pajataulu' ? joinPajataulu(order, i) : joinBaseline(order, i)).then(
       (c) => {
+        latencies.push(performance.now() - t0);
         clients.push(c);
         ok++;
       },
@@ -249,7 +286,13 @@ async function join(order: JoinOrder): Promise<void> {
     pending.push(p);
   }
   await Promise.all(pending);
-  send({ type: 'joined', ok, failed, ...(firstError ? { firstError } : {}) });
+  send({
+    type: 'joined',
+    ok,
+    failed,
+    latenciesMs: latencies,
+    ...(firstError ? { firstError } : {}),
+  });
 }
 
 let opsTimer: NodeJS.Timeout | undefined;

@@ -25,6 +25,8 @@ export interface Joined {
   type: 'joined';
   ok: number;
   failed: number;
+  /** From the start of each join to its whole document having arrived. */
+  latenciesMs: number[];
   firstError?: string;
 }
 

@@ -1,0 +1,198 @@
+/**
+ * `pnpm bench join`: late joiners on boards of 1,000 and 10,000 notes — the time until a full
+ * client (a real replica) has the whole board, the server CPU each join costs, and a storm of
+ * joins in a few seconds with the event-loop stalls it causes. With `--baseline`, the same
+ * against the reference Yjs relay in the same run.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomId } from '@pajataulu/shared';
+import { boolFlag, numberFlag, numberListFlag, type Args } from '../lib/args.js';
+import {
+  connectFull,
+  joinToken,
+  seedBaseline,
+  seedPajataulu,
+  type FullClient,
+} from '../lib/clients.js';
+import type { ProcessMetrics } from '../lib/metrics.js';
+import { fmt, percentile, printTable, sleep, type Row } from '../lib/stats.js';
+import { readMetrics, startTarget, type TargetKind } from '../lib/target.js';
+import { LOAD_SERVER_ENV, JOIN_GRACE_MS } from '../load/load.js';
+import type { Joined, Order } from '../load/protocol.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Quiet time before the storm, so its figures are its own. */
+const SETTLE_MS = 2_000;
+
+interface JoinOptions {
+  notes: number[];
+  joins: number;
+  storm: number;
+  stormSeconds: number;
+  workers: number;
+}
+
+interface JoinResult {
+  coldMs: number;
+  warmMs: number[];
+  cpuPerWarmJoinMs: number;
+  boardMB: number;
+  stormJoined: number;
+  stormFailed: number;
+  stormLatencies: number[];
+  stormSeconds: number;
+  stormCpuPerJoinMs: number;
+  storm: ProcessMetrics;
+  warmLoopMaxMs: number;
+}
+
+const cpuMs = (m: ProcessMetrics) => (m.cpuUserUs + m.cpuSystemUs) / 1000;
+
+async function runOne(kind: TargetKind, n: number, o: JoinOptions): Promise<JoinResult> {
+  const log = (s: string) => process.stdout.write(`[${kind}, ${n} notes] ${s}\n`);
+  const target = await startTarget(kind, { env: LOAD_SERVER_ENV });
+  const open: FullClient[] = [];
+  const workers: ChildProcess[] = [];
+  try {
+    const url = target.urls[0]!;
+    let room = `bench-${randomId(8)}`;
+    let code = room;
+    if (kind === 'pajataulu') {
+      const b = await seedPajataulu(url, n);
+      room = b.boardId;
+      code = b.code;
+    } else await seedBaseline(url, room, n);
+    const join = async (name: string) => {
+      const t0 = performance.now();
+      const creds = kind === 'pajataulu' ? { token: await joinToken(url, code) } : undefined;
+      const c = await connectFull(kind, url, room, creds, name);
+      open.push(c);
+      return performance.now() - t0;
+    };
+    const before = await readMetrics(target, true);
+    // The first join loads the board from storage (Pajataulu); the relay holds it in memory.
+    const coldMs = await join('first');
+    const loaded = await readMetrics(target, true);
+    const warmMs: number[] = [];
+    for (let i = 0; i < o.joins; i++) warmMs.push(await join(`late ${i + 1}`));
+    const warm = await readMetrics(target, true);
+    log(`first join ${fmt(coldMs)} ms, late joins p50 ${fmt(percentile(warmMs, 50))} ms`);
+
+    await sleep(SETTLE_MS);
+    const calm = await readMetrics(target, true);
+    const stormStart = performance.now();
+    const per = Math.ceil(o.storm / o.workers);
+    const reports: Promise<Joined>[] = [];
+    for (let w = 0, offset = 0; w < o.workers && offset < o.storm; w++, offset += per) {
+      const count = Math.min(per, o.storm - offset);
+      const child = fork(path.join(here, '../load/participants.js'), [], { stdio: 'inherit' });
+      workers.push(child);
+      reports.push(
+        new Promise<Joined>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error('the join storm did not finish in time')),
+            o.stormSeconds * 1000 + JOIN_GRACE_MS,
+          );
+          child.on('message', (m: Joined) => {
+            if (m.type !== 'joined') return;
+            clearTimeout(timer);
+            resolve(m);
+          });
+        }),
+      );
+      child.send({
+        type: 'join',
+        kind,
+        urls: target.urls,
+        boardId: room,
+        code,
+        count,
+        rate: count / o.stormSeconds,
+        offset,
+      } satisfies Order);
+    }
+    const joined = await Promise.all(reports);
+    const stormSeconds = (performance.now() - stormStart) / 1000;
+    const storm = await readMetrics(target);
+    const stormJoined = joined.reduce((a, j) => a + j.ok, 0);
+    log(`storm: ${stormJoined} joined in ${fmt(stormSeconds)} s`);
+    return {
+      coldMs,
+      warmMs,
+      cpuPerWarmJoinMs: (cpuMs(warm) - cpuMs(loaded)) / o.joins,
+      boardMB: (loaded.rssBytes - before.rssBytes) / 2 ** 20,
+      stormJoined,
+      stormFailed: joined.reduce((a, j) => a + j.failed, 0),
+      stormLatencies: joined.flatMap((j) => j.latenciesMs),
+      stormSeconds,
+      stormCpuPerJoinMs: stormJoined > 0 ? (cpuMs(storm) - cpuMs(calm)) / stormJoined : NaN,
+      storm,
+      warmLoopMaxMs: warm.loopMaxMs,
+    };
+  } finally {
+    for (const w of workers) if (w.connected) w.send({ type: 'close' } satisfies Order);
+    for (const c of open) c.close();
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.exitCode !== null || w.signalCode !== null) return resolve();
+            const t = setTimeout(() => w.kill('SIGKILL'), 5_000);
+            w.once('exit', () => {
+              clearTimeout(t);
+              resolve();
+            });
+          }),
+      ),
+    );
+    await target.close();
+  }
+}
+
+export async function benchJoin(args: Args): Promise<void> {
+  const o: JoinOptions = {
+    notes: numberListFlag(args, 'notes', [1_000, 10_000], { min: 0, max: 20_000 }),
+    joins: numberFlag(args, 'joins', 10, { min: 1, max: 200 }),
+    storm: numberFlag(args, 'storm', 500, { min: 0, max: 5_000 }),
+    stormSeconds: numberFlag(args, 'storm-seconds', 10, { min: 1, max: 120 }),
+    workers: numberFlag(args, 'workers', 2, { min: 1, max: 16 }),
+  };
+  const baseline = boolFlag(args, 'baseline');
+  process.stdout.write(
+    `join: boards of ${o.notes.join(', ')} notes; ${o.joins} late joins one after another, then ` +
+      `${o.storm} joins in ${o.stormSeconds} s\n`,
+  );
+  for (const n of o.notes) {
+    const ours = await runOne('pajataulu', n, o);
+    const base = baseline ? await runOne('baseline', n, o) : undefined;
+    const r = (label: string, unit: string, f: (x: JoinResult) => number): Row => ({
+      label,
+      unit,
+      ours: f(ours),
+      ...(base ? { baseline: f(base) } : {}),
+    });
+    printTable(
+      `Board of ${n.toLocaleString('en-US')} notes`,
+      [
+        r('first join (board loaded from storage)', 'ms', (x) => x.coldMs),
+        r('late join p50 (full replica synced)', 'ms', (x) => percentile(x.warmMs, 50)),
+        r('late join max', 'ms', (x) => Math.max(...x.warmMs)),
+        r('server CPU per late join', 'ms', (x) => x.cpuPerWarmJoinMs),
+        r('event-loop stall max, late joins', 'ms', (x) => x.warmLoopMaxMs),
+        r('server memory of the loaded board', 'MB', (x) => x.boardMB),
+        r(`storm: joined`, '', (x) => x.stormJoined),
+        r('storm: failed', '', (x) => x.stormFailed),
+        r('storm: took', 's', (x) => x.stormSeconds),
+        r('storm: join p50 (to whole document)', 'ms', (x) => percentile(x.stormLatencies, 50)),
+        r('storm: join p95', 'ms', (x) => percentile(x.stormLatencies, 95)),
+        r('storm: server CPU per join', 'ms', (x) => x.stormCpuPerJoinMs),
+        r('storm: event-loop stall p95', 'ms', (x) => x.storm.loopP95Ms),
+        r('storm: event-loop stall max', 'ms', (x) => x.storm.loopMaxMs),
+      ],
+      ['Pajataulu', '@y/websocket-server'],
+    );
+  }
+}
