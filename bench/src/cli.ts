@@ -5,6 +5,7 @@
 import { ArgError, parseArgs } from './lib/args.js';
 import { benchJoin } from './join/join.js';
 import { benchLoad } from './load/load.js';
+import { benchRender } from './render/render.js';
 
 const USAGE = `usage: pnpm bench <name> [flags]
 
@@ -13,7 +14,8 @@ const USAGE = `usage: pnpm bench <name> [flags]
           --join-rate joins/s (50)  --workers N (2)  --measurers N (4)  --baseline
   join    late joins on boards of 1,000 / 10,000 notes, and a storm of joins
           --notes 1000,10000  --joins N (10)  --storm N (500)  --storm-seconds s (10)  --baseline
-  render  frame times of pan and zoom in headless Chromium
+  render  first render and frame times of zoom and pan in headless Chromium (built client)
+          --notes 1000,5000,10000  --baseline
 
 every bench: --baseline runs the reference set-up in the same run and prints ratios
 `;
@@ -26,6 +28,8 @@ async function main(): Promise<void> {
       return benchLoad(args);
     case 'join':
       return benchJoin(args);
+    case 'render':
+      return benchRender(args);
     default:
       process.stdout.write(USAGE);
       process.exitCode = name === undefined || name === 'help' ? 0 : 2;

@@ -17,7 +17,7 @@ import {
   type FullClient,
 } from '../lib/clients.js';
 import type { ProcessMetrics } from '../lib/metrics.js';
-import { fmt, percentile, printTable, sleep, type Row } from '../lib/stats.js';
+import { fmt, machineLine, percentile, printTable, sleep, type Row } from '../lib/stats.js';
 import { readMetrics, startTarget, type TargetKind } from '../lib/target.js';
 import { LOAD_SERVER_ENV, JOIN_GRACE_MS } from '../load/load.js';
 import type { Joined, Order } from '../load/protocol.js';
@@ -165,6 +165,7 @@ export async function benchJoin(args: Args): Promise<void> {
     `join: boards of ${o.notes.join(', ')} notes; ${o.joins} late joins one after another, then ` +
       `${o.storm} joins in ${o.stormSeconds} s\n`,
   );
+  process.stdout.write(`${machineLine()}\n`);
   for (const n of o.notes) {
     const ours = await runOne('pajataulu', n, o);
     const base = baseline ? await runOne('baseline', n, o) : undefined;
@@ -195,4 +196,5 @@ export async function benchJoin(args: Args): Promise<void> {
       ['Pajataulu', '@y/websocket-server'],
     );
   }
+  process.stdout.write(`after the run: ${machineLine()}\n`);
 }

@@ -15,6 +15,7 @@ export interface CreatedBoard {
   boardId: string;
   code: string;
   facilitatorKey: string;
+  links: { facilitator: string };
 }
 
 export async function createBoard(url: string, title: string): Promise<CreatedBoard> {

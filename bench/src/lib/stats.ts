@@ -1,4 +1,5 @@
 /** Percentiles and printing of figures. */
+import os from 'node:os';
 
 /** The p-th percentile (0–100) of `values` by nearest rank; NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
@@ -48,4 +49,15 @@ export function printTable(title: string, rows: Row[], names: [string, string?])
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The machine and how busy it is: figures from a shared machine mean little without this. */
+export function machineLine(): string {
+  const cpus = os.cpus();
+  const load = os.loadavg().map((l) => l.toFixed(2));
+  return (
+    `machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ` +
+    `${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ` +
+    `load average ${load.join(' / ')} (1 / 5 / 15 min)`
+  );
 }

@@ -7,7 +7,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomId } from '@pajataulu/shared';
+import { io } from 'socket.io-client';
+import { PROTOCOL_VERSION, randomId } from '@pajataulu/shared';
 import { boolFlag, numberFlag, type Args } from '../lib/args.js';
 import {
   connectFull,
@@ -17,7 +18,7 @@ import {
   type FullClient,
 } from '../lib/clients.js';
 import type { ProcessMetrics } from '../lib/metrics.js';
-import { fmt, percentile, printTable, sleep, type Row } from '../lib/stats.js';
+import { fmt, machineLine, percentile, printTable, sleep, type Row } from '../lib/stats.js';
 import { readMetrics, startTarget, type Target, type TargetKind } from '../lib/target.js';
 import type { JoinOrder, Joined, Order, ParticipantReport, WorkerMessage } from './protocol.js';
 import { SPREAD } from './participants.js';
@@ -89,6 +90,7 @@ export interface LoadResult {
   bytesPerClientPerS: number;
   messagesPerClientPerS: number;
   presencePerClientPerS: number;
+  pointerPerClientPerS: number;
   joinLoopMaxMs: number;
   opsLoop: ProcessMetrics;
 }
@@ -106,10 +108,12 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
     const url0 = target.urls[0]!;
     let room = `bench-${randomId(8)}`;
     let code = room;
+    let facilitatorKey = '';
     if (kind === 'pajataulu') {
       const b = await createBoard(url0, 'Kuormitustesti');
       room = b.boardId;
       code = b.code;
+      facilitatorKey = b.facilitatorKey;
     }
     for (let i = 0; i < o.measurers; i++) {
       const url = target.urls[i % target.urls.length]!;
@@ -208,12 +212,16 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
     const freeTimer = setInterval(() => {
       for (const id of busyNotes) if (!pending.has(id)) busyNotes.delete(id);
     }, 20);
+    // The facilitator shows their pointer the whole time, moving it at POINTER_SEND_HZ.
+    const pointerStop =
+      kind === 'pajataulu' ? await facilitatorPointer(url0, room, facilitatorKey) : () => undefined;
     const opsStart = performance.now();
     const timers = measurers.map((_, j) =>
       setInterval(() => measureOne(j), 1000 / MEASURER_OPS_PER_SECOND + Math.random()),
     );
     await sleep(o.durationS * 1000);
     for (const t of timers) clearInterval(t);
+    pointerStop();
     const opsSeconds = (performance.now() - opsStart) / 1000;
     const reports = await Promise.all(
       workers.map((w) => {
@@ -278,6 +286,7 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
       bytesPerClientPerS: sum((r) => r.bytesIn) / clientSeconds,
       messagesPerClientPerS: sum((r) => r.messagesIn) / clientSeconds,
       presencePerClientPerS: sum((r) => r.presenceMessages) / clientSeconds,
+      pointerPerClientPerS: sum((r) => r.pointerMessages) / clientSeconds,
       joinLoopMaxMs: idle.loopMaxMs,
       opsLoop: end,
     };
@@ -299,6 +308,34 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
     );
     await target.close();
   }
+}
+
+/** How often the simulated facilitator moves their pointer (the server relays at most 10 Hz). */
+export const POINTER_SEND_HZ = 30;
+
+/** A facilitator connection that keeps its pointer moving; returns the function that stops it. */
+async function facilitatorPointer(url: string, boardId: string, key: string): Promise<() => void> {
+  const socket = io(url, {
+    auth: { protocol: PROTOCOL_VERSION, board: boardId, facilitatorKey: key },
+    transports: ['websocket'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('session', () => resolve());
+    socket.once('connect_error', (e) => reject(e));
+  });
+  let t = 0;
+  const timer = setInterval(() => {
+    t++;
+    socket.emit('pointer', {
+      x: 1000 + 500 * Math.cos(t / 20),
+      y: 1000 + 500 * Math.sin(t / 20),
+      visible: true,
+    });
+  }, 1000 / POINTER_SEND_HZ);
+  return () => {
+    clearInterval(timer);
+    socket.close();
+  };
 }
 
 function nextMessage<T extends WorkerMessage>(
@@ -339,6 +376,7 @@ export async function benchLoad(args: Args): Promise<void> {
     `load: ${o.clients} participants joining at ${o.joinRate}/s, ${o.rate} ops/s for ${o.durationS} s, ` +
       `${o.measurers} measuring clients, ${o.workers} participant processes\n`,
   );
+  process.stdout.write(`${machineLine()}\n`);
   const ours = await runOne('pajataulu', o);
   let base: LoadResult | undefined;
   if (boolFlag(args, 'baseline')) {
@@ -351,6 +389,7 @@ export async function benchLoad(args: Args): Promise<void> {
     }
   }
   report(ours, base);
+  process.stdout.write(`after the run: ${machineLine()}\n`);
 }
 
 function row(
@@ -391,6 +430,7 @@ function report(ours: LoadResult, base?: LoadResult): void {
       r('received per client per second', 'bytes', (x) => x.bytesPerClientPerS),
       r('messages per client per second', '', (x) => x.messagesPerClientPerS),
       r('presence messages per client per second', '', (x) => x.presencePerClientPerS),
+      r('facilitator pointer messages per client per second', '', (x) => x.pointerPerClientPerS),
       r('event-loop delay max, joining', 'ms', (x) => x.joinLoopMaxMs),
       r('event-loop delay p95, operations', 'ms', (x) => x.opsLoop.loopP95Ms),
       r('event-loop delay max, operations', 'ms', (x) => x.opsLoop.loopMaxMs),

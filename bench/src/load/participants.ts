@@ -38,8 +38,9 @@ interface Counters {
   bytesIn: number;
   messagesIn: number;
   presence: number;
+  pointer: number;
 }
-const counters: Counters = { bytesIn: 0, messagesIn: 0, presence: 0 };
+const counters: Counters = { bytesIn: 0, messagesIn: 0, presence: 0, pointer: 0 };
 
 interface Client {
   notes: string[];
@@ -130,7 +131,7 @@ async function joinPajataulu(order: JoinOrder, index: number): Promise<Client> {
     });
   });
   socket.on('presence', () => counters.presence++);
-  socket.on('pointer', () => counters.presence++);
+  socket.on('pointer', () => counters.pointer++);
   await new Promise<void>((resolve, reject) => {
     socket.once('session', () => resolve());
     socket.once('connect_error', (e) => {
@@ -312,6 +313,7 @@ function startOps(rate: number): void {
   counters.bytesIn = 0;
   counters.messagesIn = 0;
   counters.presence = 0;
+  counters.pointer = 0;
   opsStarted = performance.now();
   let due = 0;
   let last = opsStarted;
@@ -385,6 +387,7 @@ async function stopOps(): Promise<void> {
     bytesIn: received.bytesIn,
     messagesIn: received.messagesIn,
     presenceMessages: received.presence,
+    pointerMessages: received.pointer,
     opsSent: stats.sent,
     opsAcked: stats.acked,
     opsRefused: stats.refused,

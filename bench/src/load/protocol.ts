@@ -38,6 +38,8 @@ export interface ParticipantReport {
   bytesIn: number;
   messagesIn: number;
   presenceMessages: number;
+  /** The facilitator's pointer, relayed while it is shown. */
+  pointerMessages: number;
   opsSent: number;
   opsAcked: number;
   opsRefused: number;
