@@ -294,7 +294,9 @@ interface NoteShapeProps {
   onMove?: ((id: string, x: number, y: number) => void) | undefined;
 }
 
-function sameCounts(a: Record<string, number | undefined>, b: Record<string, number | undefined>) {
+type Counts = Readonly<Partial<Record<string, number>>>;
+
+function sameCounts(a: Counts, b: Counts) {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
