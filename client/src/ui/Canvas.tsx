@@ -10,6 +10,7 @@
 import {
   memo,
   useCallback,
+  useEffect,
   useLayoutEffect,
   useMemo,
   useRef,
@@ -17,7 +18,7 @@ import {
   type ReactNode,
 } from 'react';
 import { Arc, Circle, Group, Layer, Line, Rect, Shape, Stage, Text } from 'react-konva';
-import type Konva from 'konva';
+import Konva from 'konva';
 import { useTranslation } from 'react-i18next';
 import {
   MAX_PROMPT_SIZE,
@@ -456,6 +457,38 @@ const NoteShape = memo(function NoteShape(props: NoteShapeProps) {
   );
 }, sameNoteShape);
 
+/**
+ * How long the facilitator's pointer glides to a new position: on a large board the server relays
+ * it only once or twice a second, and a glide reads better than a jump.
+ */
+const POINTER_GLIDE_S = 0.25;
+
+function PointerDot(props: { x: number; y: number; scale: number }) {
+  const ref = useRef<Konva.Circle>(null);
+  // Konva moves the dot; React only places it the first time.
+  const [first] = useState(() => ({ x: props.x, y: props.y }));
+  useEffect(() => {
+    const dot = ref.current;
+    if (!dot) return;
+    const tween = new Konva.Tween({ node: dot, x: props.x, y: props.y, duration: POINTER_GLIDE_S });
+    tween.play();
+    return () => tween.destroy();
+  }, [props.x, props.y]);
+  return (
+    <Circle
+      ref={ref}
+      x={first.x}
+      y={first.y}
+      radius={14 / props.scale}
+      fill="#e74c3c"
+      opacity={0.85}
+      stroke="#fff"
+      strokeWidth={3 / props.scale}
+      listening={false}
+    />
+  );
+}
+
 /** Every note in view as plain rectangles in one shape: the board seen from far away. */
 function NotesOverview(props: {
   notes: ViewNote[];
@@ -597,18 +630,7 @@ export function Canvas(props: CanvasProps) {
   const roundId = props.roundId;
   let pointer: ReactNode = null;
   if (props.pointer?.visible) {
-    pointer = (
-      <Circle
-        x={props.pointer.x}
-        y={props.pointer.y}
-        radius={14 / view.scale}
-        fill="#e74c3c"
-        opacity={0.85}
-        stroke="#fff"
-        strokeWidth={3 / view.scale}
-        listening={false}
-      />
-    );
+    pointer = <PointerDot x={props.pointer.x} y={props.pointer.y} scale={view.scale} />;
   }
 
   return (
