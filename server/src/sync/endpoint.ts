@@ -42,6 +42,11 @@ export const SYNC_COALESCE_MS = 30;
 export const SLOW_CLIENT_BUFFERED_BYTES = 256 * 1024;
 /** A lagging connection whose buffer is down to this gets what it missed, merged into one update. */
 export const SLOW_CLIENT_RESUME_BYTES = 64 * 1024;
+/**
+ * A late joiner gets the cached encoding of the whole document plus the changes since, until the
+ * changes since exceed this (or a quarter of the whole); then the document is encoded again.
+ */
+export const FULL_STATE_MAX_CHANGE_BYTES = 256 * 1024;
 /** How often lagging connections are looked at. */
 export const SLOW_CLIENT_CHECK_MS = 100;
 /**
@@ -298,39 +303,53 @@ export class SyncEndpoint {
     }
     board.whenCommitted(() => {
       if (conn.ws.readyState !== WebSocket.OPEN) return;
-      let message: Uint8Array;
+      let messages: Uint8Array[];
       try {
-        message = this.step2(board, stateVector);
+        messages = this.step2(board, stateVector);
       } catch {
         conn.ws.close(SyncCloseCode.BadMessage, 'unreadable state vector');
         return;
       }
       // The answer holds everything committed so far, whatever the connection was held back from.
       this.stopLagging(conn);
-      conn.ws.send(message);
+      for (const m of messages) conn.ws.send(m);
     });
   }
 
-  /** Step 2 for a state vector; a replica with nothing gets the cached whole document. */
-  private step2(board: LiveBoard, stateVector: Uint8Array): Uint8Array {
+  /**
+   * The answer to step 1. A replica with nothing gets the cached encoding of the whole document,
+   * and, if the document has changed since, an update with the changes since the encoding: one
+   * whole encoding of a 10,000-note board takes about 100 ms of the event loop, and joins must not
+   * pay it each time someone writes.
+   */
+  private step2(board: LiveBoard, stateVector: Uint8Array): Uint8Array[] {
     const encode = (sv: Uint8Array) => {
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, MESSAGE_SYNC);
       syncProtocol.writeSyncStep2(encoder, board.doc, sv);
       return encoding.toUint8Array(encoder);
     };
-    if (Y.decodeStateVector(stateVector).size > 0) return encode(stateVector);
+    if (Y.decodeStateVector(stateVector).size > 0) return [encode(stateVector)];
     // Every changing batch advances the server's clock (ARCHITECTURE: `meta.rev`), so the state
     // vector names the committed revision the cached encoding was made from.
     const current = Y.encodeStateVector(board.doc);
     const cached = this.fullStates.get(board);
     if (cached && sameBytes(cached.stateVector, current)) {
       this.stats.fullStateCacheHits++;
-      return cached.message;
+      return [cached.message];
+    }
+    if (cached) {
+      const since = Y.encodeStateAsUpdate(board.doc, cached.stateVector);
+      if (
+        since.byteLength <= Math.max(FULL_STATE_MAX_CHANGE_BYTES, cached.message.byteLength / 4)
+      ) {
+        this.stats.fullStateCacheHits++;
+        return [cached.message, updateMessage(since)];
+      }
     }
     const message = encode(stateVector);
     this.fullStates.set(board, { stateVector: current, message });
-    return message;
+    return [message];
   }
 
   private enqueue(boardId: string, update: Uint8Array): void {

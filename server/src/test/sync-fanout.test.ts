@@ -181,7 +181,7 @@ describe('sync fan-out', () => {
     }
   });
 
-  it('serves late joiners with nothing the same whole-document encoding until the board changes', async () => {
+  it('serves late joiners with nothing one cached encoding, plus the changes made since', async () => {
     const { server } = ctx;
     const board = await createBoard(server.url);
     const stats = server.app.sync.stats;
@@ -193,11 +193,15 @@ describe('sync fan-out', () => {
     const author = await TestClient.connect(server.url, board.boardId, {
       facilitatorKey: board.facilitatorKey,
     });
-    const id = newId();
-    await author.visible(await author.command({ type: 'note.add', id, x: 0, y: 0 }));
+    const ids = [newId(), newId()];
+    for (const id of ids)
+      await author.visible(await author.command({ type: 'note.add', id, x: 0, y: 0 }));
+    const before = stats.fullStateCacheHits;
     const third = await RawReplica.open(server.url, board);
-    // The board changed: a fresh encoding, which holds the new note.
-    expect(getNote(third.doc, id)).toBeDefined();
+    // Still the cached encoding, and the notes written since arrive with it.
+    expect(stats.fullStateCacheHits).toBe(before + 1);
+    await waitFor(() => ids.every((id) => getNote(third.doc, id)), 5_000, 'the new notes');
+    expect(Y.encodeStateVector(third.doc)).toEqual(Y.encodeStateVector(author.doc));
     for (const r of [first, second, third]) r.close();
     author.close();
   });
