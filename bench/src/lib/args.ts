@@ -66,3 +66,10 @@ export function numberListFlag(
 export function boolFlag(args: Args, name: string): boolean {
   return args.flags.get(name) === true || args.flags.get(name) === 'true';
 }
+
+/** A string flag, or undefined when absent. */
+export function stringFlag(args: Args, name: string): string | undefined {
+  const raw = args.flags.get(name);
+  if (raw === true) throw new ArgError(`--${name} needs a value`);
+  return raw;
+}

@@ -37,6 +37,8 @@ export interface TargetOptions {
   instances?: number;
   /** Extra environment for the Pajataulu server (e.g. limits raised for 127.0.0.1-only load). */
   env?: Record<string, string>;
+  /** Write a CPU profile of each server process into this directory when it exits. */
+  profileDir?: string;
 }
 
 export async function startTarget(kind: TargetKind, opts: TargetOptions = {}): Promise<Target> {
@@ -46,21 +48,25 @@ export async function startTarget(kind: TargetKind, opts: TargetOptions = {}): P
       '--instances above 1 needs the multi-instance (Postgres + Redis) start-up, not available in this build',
     );
   if (kind === 'baseline') {
-    const child = await spawnWithPort(BASELINE_RELAY, { [METRICS_IPC_ENV]: '1' });
+    const child = await spawnWithPort(BASELINE_RELAY, { [METRICS_IPC_ENV]: '1' }, opts.profileDir);
     return wrap(kind, [child]);
   }
   if (!fs.existsSync(SERVER_MAIN))
     throw new Error(`${SERVER_MAIN} is missing: run \`pnpm build\` first`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pajataulu-bench-'));
-  const child = await spawnWithPort(SERVER_MAIN, {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'error',
-    PAJATAULU_PRINT_PORT: '1',
-    [METRICS_IPC_ENV]: '1',
-    ...opts.env,
-  });
+  const child = await spawnWithPort(
+    SERVER_MAIN,
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+      PAJATAULU_PRINT_PORT: '1',
+      [METRICS_IPC_ENV]: '1',
+      ...opts.env,
+    },
+    opts.profileDir,
+  );
   const t = wrap(kind, [child]);
   return {
     ...t,
@@ -76,8 +82,13 @@ interface Spawned {
   port: number;
 }
 
-async function spawnWithPort(script: string, env: Record<string, string>): Promise<Spawned> {
-  const proc = spawn(process.execPath, [script], {
+async function spawnWithPort(
+  script: string,
+  env: Record<string, string>,
+  profileDir?: string,
+): Promise<Spawned> {
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
+  const proc = spawn(process.execPath, [...profile, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });

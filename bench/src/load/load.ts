@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import { PROTOCOL_VERSION, randomId } from '@pajataulu/shared';
-import { boolFlag, numberFlag, type Args } from '../lib/args.js';
+import { boolFlag, numberFlag, stringFlag, type Args } from '../lib/args.js';
 import {
   connectFull,
   createBoard,
@@ -55,6 +55,8 @@ export interface LoadOptions {
   workers: number;
   measurers: number;
   instances: number;
+  /** Where the servers write CPU profiles, if anywhere. */
+  profileDir: string | undefined;
 }
 
 interface Pending {
@@ -101,7 +103,11 @@ function cpuUs(m: ProcessMetrics): number {
 
 async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
   const log = (s: string) => process.stdout.write(`[${kind}] ${s}\n`);
-  const target: Target = await startTarget(kind, { instances: o.instances, env: LOAD_SERVER_ENV });
+  const target: Target = await startTarget(kind, {
+    instances: o.instances,
+    env: LOAD_SERVER_ENV,
+    ...(o.profileDir ? { profileDir: o.profileDir } : {}),
+  });
   const workers: ChildProcess[] = [];
   const measurers: FullClient[] = [];
   try {
@@ -371,6 +377,7 @@ export async function benchLoad(args: Args): Promise<void> {
     workers: numberFlag(args, 'workers', 2, { min: 1, max: 16 }),
     measurers: numberFlag(args, 'measurers', DEFAULT_MEASURERS, { min: 2, max: 20 }),
     instances: numberFlag(args, 'instances', 1, { min: 1, max: 16 }),
+    profileDir: stringFlag(args, 'profile'),
   };
   process.stdout.write(
     `load: ${o.clients} participants joining at ${o.joinRate}/s, ${o.rate} ops/s for ${o.durationS} s, ` +
