@@ -161,6 +161,8 @@ export async function benchJoin(args: Args): Promise<void> {
     workers: numberFlag(args, 'workers', 2, { min: 1, max: 16 }),
   };
   const baseline = boolFlag(args, 'baseline');
+  // Each y-websocket provider listens for the process's exit; the late joiners stay open together.
+  process.setMaxListeners(o.joins + 10);
   process.stdout.write(
     `join: boards of ${o.notes.join(', ')} notes; ${o.joins} late joins one after another, then ` +
       `${o.storm} joins in ${o.stormSeconds} s\n`,
