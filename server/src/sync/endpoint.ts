@@ -47,6 +47,11 @@ export const SLOW_CLIENT_RESUME_BYTES = 64 * 1024;
  * changes since exceed this (or a quarter of the whole); then the document is encoded again.
  */
 export const FULL_STATE_MAX_CHANGE_BYTES = 256 * 1024;
+/**
+ * A flush writes to at most this many connections per turn of the event loop: one board's
+ * fan-out to 2,000 connections is 2,000 socket writes, too long a task to run in one go.
+ */
+export const FLUSH_CONNECTIONS_PER_TURN = 250;
 /** How often lagging connections are looked at. */
 export const SLOW_CLIENT_CHECK_MS = 100;
 /**
@@ -94,6 +99,8 @@ interface Outbox {
   updates: Uint8Array[];
   timer: NodeJS.Timeout | undefined;
   lastFlush: number;
+  /** A flush is still being written out, a slice of connections per turn. */
+  sending: boolean;
 }
 
 /** A board's whole document as a step 2 message, for replicas that have nothing yet. */
@@ -356,7 +363,11 @@ export class SyncEndpoint {
     // Nobody to tell: a later connection gets the document in its step 2.
     if (!this.conns.get(boardId)?.size) return;
     let box = this.outboxes.get(boardId);
-    if (!box) this.outboxes.set(boardId, (box = { updates: [], timer: undefined, lastFlush: 0 }));
+    if (!box)
+      this.outboxes.set(
+        boardId,
+        (box = { updates: [], timer: undefined, lastFlush: 0, sending: false }),
+      );
     box.updates.push(update);
     if (box.timer) return;
     const wait = box.lastFlush + SYNC_COALESCE_MS - Date.now();
@@ -364,12 +375,17 @@ export class SyncEndpoint {
     else box.timer = setTimeout(() => this.flush(boardId), wait);
   }
 
-  private flush(boardId: string): void {
+  /**
+   * Sends what a board has committed since its last flush, at most
+   * `FLUSH_CONNECTIONS_PER_TURN` connections per turn of the event loop (`whole`: all at once).
+   * The next flush waits until this one is written out, so every connection gets them in order.
+   */
+  private flush(boardId: string, whole = false): void {
     const box = this.outboxes.get(boardId);
     if (!box) return;
     clearTimeout(box.timer);
     box.timer = undefined;
-    if (box.updates.length === 0) return;
+    if (box.updates.length === 0 || (box.sending && !whole)) return;
     const update = box.updates.length === 1 ? box.updates[0]! : Y.mergeUpdates(box.updates);
     box.updates = [];
     box.lastFlush = Date.now();
@@ -377,7 +393,22 @@ export class SyncEndpoint {
     if (!set) return;
     this.stats.flushes++;
     const message = updateMessage(update);
-    for (const conn of set) this.deliver(conn, update, message);
+    const conns = [...set];
+    const step = whole ? conns.length : FLUSH_CONNECTIONS_PER_TURN;
+    const sendFrom = (start: number) => {
+      const end = Math.min(conns.length, start + step);
+      for (let i = start; i < end; i++) this.deliver(conns[i]!, update, message);
+      if (end < conns.length) {
+        setImmediate(() => sendFrom(end));
+        return;
+      }
+      box.sending = false;
+      // Whatever was committed meanwhile has waited long enough.
+      if (box.updates.length > 0 && !box.timer && this.outboxes.get(boardId) === box)
+        this.flush(boardId);
+    };
+    box.sending = true;
+    sendFrom(0);
   }
 
   private dropOutbox(boardId: string): void {
@@ -473,7 +504,7 @@ export class SyncEndpoint {
     this.unlisten();
     // What was committed goes out before the connections close.
     for (const boardId of [...this.outboxes.keys()]) {
-      this.flush(boardId);
+      this.flush(boardId, true);
       this.dropOutbox(boardId);
     }
     for (const set of this.conns.values()) {

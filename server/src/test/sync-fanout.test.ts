@@ -10,7 +10,11 @@ import WebSocket from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { getNote, listNotes, PROTOCOL_VERSION, randomId, type BoardState } from '@pajataulu/shared';
-import { SLOW_CLIENT_BUFFERED_BYTES, SYNC_PATH } from '../sync/endpoint.js';
+import {
+  FLUSH_CONNECTIONS_PER_TURN,
+  SLOW_CLIENT_BUFFERED_BYTES,
+  SYNC_PATH,
+} from '../sync/endpoint.js';
 import {
   createBoard,
   newId,
@@ -71,6 +75,10 @@ class RawReplica {
     this.ws.close();
     this.doc.destroy();
   }
+}
+
+function sameVector(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
 }
 
 /** A board imported from a backup with `n` notes of long text: a document of several megabytes. */
@@ -143,6 +151,33 @@ describe('sync fan-out', () => {
     } finally {
       unlisten();
       watcher.close();
+    }
+  });
+
+  it('writes a flush to more connections than one turn allows over several turns, and every replica converges', async () => {
+    const { server, clients } = ctx;
+    const board = await createBoard(server.url);
+    const replicas = await Promise.all(
+      Array.from({ length: FLUSH_CONNECTIONS_PER_TURN * 2 + 10 }, () =>
+        RawReplica.open(server.url, board),
+      ),
+    );
+    const author = await TestClient.connect(server.url, board.boardId, {
+      facilitatorKey: board.facilitatorKey,
+    });
+    clients.push(author);
+    try {
+      for (let i = 0; i < 5; i++)
+        await author.visible(await author.command({ type: 'note.add', id: newId(), x: i, y: 0 }));
+      const want = Y.encodeStateVector(author.doc);
+      await waitFor(
+        () => replicas.every((r) => sameVector(Y.encodeStateVector(r.doc), want)),
+        10_000,
+        'every replica',
+      );
+      for (const r of replicas) expect(listNotes(r.doc)).toHaveLength(5);
+    } finally {
+      for (const r of replicas) r.close();
     }
   });
 
