@@ -4,9 +4,7 @@
  * joins in a few seconds with the event-loop stalls it causes. With `--baseline`, the same
  * against the reference Yjs relay in the same run.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { randomId } from '@pajataulu/shared';
 import { boolFlag, numberFlag, numberListFlag, type Args } from '../lib/args.js';
 import {
@@ -17,12 +15,10 @@ import {
   type FullClient,
 } from '../lib/clients.js';
 import type { ProcessMetrics } from '../lib/metrics.js';
-import { fmt, machineLine, percentile, printTable, sleep, type Row } from '../lib/stats.js';
+import { fmt, machineLine, percentile, printTable, rowsOf, sleep } from '../lib/stats.js';
 import { readMetrics, startTarget, type TargetKind } from '../lib/target.js';
-import { LOAD_SERVER_ENV, JOIN_GRACE_MS } from '../load/load.js';
-import type { Joined, Order } from '../load/protocol.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { LOAD_SERVER_ENV } from '../load/load.js';
+import { closeWorkers, joinParticipants } from '../load/workers.js';
 
 /** Quiet time before the storm, so its figures are its own. */
 const SETTLE_MS = 2_000;
@@ -84,37 +80,15 @@ async function runOne(kind: TargetKind, n: number, o: JoinOptions): Promise<Join
     await sleep(SETTLE_MS);
     const calm = await readMetrics(target, true);
     const stormStart = performance.now();
-    const per = Math.ceil(o.storm / o.workers);
-    const reports: Promise<Joined>[] = [];
-    for (let w = 0, offset = 0; w < o.workers && offset < o.storm; w++, offset += per) {
-      const count = Math.min(per, o.storm - offset);
-      const child = fork(path.join(here, '../load/participants.js'), [], { stdio: 'inherit' });
-      workers.push(child);
-      reports.push(
-        new Promise<Joined>((resolve, reject) => {
-          const timer = setTimeout(
-            () => reject(new Error('the join storm did not finish in time')),
-            o.stormSeconds * 1000 + JOIN_GRACE_MS,
-          );
-          child.on('message', (m: Joined) => {
-            if (m.type !== 'joined') return;
-            clearTimeout(timer);
-            resolve(m);
-          });
-        }),
-      );
-      child.send({
-        type: 'join',
-        kind,
-        urls: target.urls,
-        boardId: room,
-        code,
-        count,
-        rate: count / o.stormSeconds,
-        offset,
-      } satisfies Order);
-    }
-    const joined = await Promise.all(reports);
+    const joined = await joinParticipants(workers, {
+      kind,
+      urls: target.urls,
+      boardId: room,
+      code,
+      count: o.storm,
+      seconds: o.stormSeconds,
+      processes: o.workers,
+    });
     const stormSeconds = (performance.now() - stormStart) / 1000;
     const storm = await readMetrics(target);
     const stormJoined = joined.reduce((a, j) => a + j.ok, 0);
@@ -133,21 +107,8 @@ async function runOne(kind: TargetKind, n: number, o: JoinOptions): Promise<Join
       warmLoopMaxMs: warm.loopMaxMs,
     };
   } finally {
-    for (const w of workers) if (w.connected) w.send({ type: 'close' } satisfies Order);
     for (const c of open) c.close();
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            if (w.exitCode !== null || w.signalCode !== null) return resolve();
-            const t = setTimeout(() => w.kill('SIGKILL'), 5_000);
-            w.once('exit', () => {
-              clearTimeout(t);
-              resolve();
-            });
-          }),
-      ),
-    );
+    await closeWorkers(workers);
     await target.close();
   }
 }
@@ -171,12 +132,7 @@ export async function benchJoin(args: Args): Promise<void> {
   for (const n of o.notes) {
     const ours = await runOne('pajataulu', n, o);
     const base = baseline ? await runOne('baseline', n, o) : undefined;
-    const r = (label: string, unit: string, f: (x: JoinResult) => number): Row => ({
-      label,
-      unit,
-      ours: f(ours),
-      ...(base ? { baseline: f(base) } : {}),
-    });
+    const r = rowsOf(ours, base);
     printTable(
       `Board of ${n.toLocaleString('en-US')} notes`,
       [

@@ -61,3 +61,13 @@ export function machineLine(): string {
     `load average ${load.join(' / ')} (1 / 5 / 15 min)`
   );
 }
+
+/** Makes table rows from one figure of our result and, if there is one, of the baseline's. */
+export function rowsOf<T>(ours: T, base: T | undefined) {
+  return (label: string, unit: string, f: (x: T) => number): Row => ({
+    label,
+    unit,
+    ours: f(ours),
+    ...(base !== undefined ? { baseline: f(base) } : {}),
+  });
+}

@@ -4,9 +4,7 @@
  * visible at every other measuring client. With `--baseline`, the same load against the reference
  * Yjs relay in the same run.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { io } from 'socket.io-client';
 import { PROTOCOL_VERSION, randomId } from '@pajataulu/shared';
 import { boolFlag, numberFlag, stringFlag, type Args } from '../lib/args.js';
@@ -18,12 +16,11 @@ import {
   type FullClient,
 } from '../lib/clients.js';
 import type { ProcessMetrics } from '../lib/metrics.js';
-import { fmt, machineLine, percentile, printTable, sleep, type Row } from '../lib/stats.js';
+import { fmt, machineLine, percentile, printTable, rowsOf, sleep } from '../lib/stats.js';
 import { readMetrics, startTarget, type Target, type TargetKind } from '../lib/target.js';
-import type { JoinOrder, Joined, Order, ParticipantReport, WorkerMessage } from './protocol.js';
+import type { Order, ParticipantReport } from './protocol.js';
 import { SPREAD } from './participants.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { closeWorkers, joinParticipants, nextMessage } from './workers.js';
 
 /** Measuring clients (real replicas); their operations are the ones timed. */
 export const DEFAULT_MEASURERS = 4;
@@ -35,8 +32,6 @@ const MEASURER_NOTES = 4;
 export const SETTLE_MS = 3_000;
 /** After the operations stop, how long updates may take to arrive before they count as lost. */
 export const DRAIN_MS = 10_000;
-/** Joins beyond this many seconds over the planned time count as a failed run. */
-export const JOIN_GRACE_MS = 60_000;
 
 /**
  * Limits raised for the benchmark only: every simulated participant comes from 127.0.0.1, which a
@@ -130,28 +125,15 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
 
     // Participants join at the set rate, spread over the worker processes.
     const joinStart = Date.now();
-    const per = Math.ceil(o.clients / o.workers);
-    const joinedAll: Promise<Joined>[] = [];
-    for (let w = 0, offset = 0; w < o.workers && offset < o.clients; w++, offset += per) {
-      const count = Math.min(per, o.clients - offset);
-      const child = fork(path.join(here, 'participants.js'), [], { stdio: 'inherit' });
-      workers.push(child);
-      const order: JoinOrder = {
-        type: 'join',
-        kind,
-        urls: target.urls,
-        boardId: room,
-        code,
-        count,
-        rate: (o.joinRate * count) / o.clients,
-        offset,
-      };
-      joinedAll.push(
-        nextMessage<Joined>(child, 'joined', (o.clients / o.joinRate) * 1000 + JOIN_GRACE_MS),
-      );
-      child.send(order satisfies Order);
-    }
-    const joined = await Promise.all(joinedAll);
+    const joined = await joinParticipants(workers, {
+      kind,
+      urls: target.urls,
+      boardId: room,
+      code,
+      count: o.clients,
+      seconds: o.clients / o.joinRate,
+      processes: o.workers,
+    });
     const connected = joined.reduce((a, j) => a + j.ok, 0);
     const joinFailed = joined.reduce((a, j) => a + j.failed, 0);
     const joinSeconds = (Date.now() - joinStart) / 1000;
@@ -297,21 +279,8 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
       opsLoop: end,
     };
   } finally {
-    for (const w of workers) if (w.connected) w.send({ type: 'close' } satisfies Order);
     for (const m of measurers) m.close();
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            if (w.exitCode !== null || w.signalCode !== null) return resolve();
-            const t = setTimeout(() => w.kill('SIGKILL'), 5_000);
-            w.once('exit', () => {
-              clearTimeout(t);
-              resolve();
-            });
-          }),
-      ),
-    );
+    await closeWorkers(workers);
     await target.close();
   }
 }
@@ -342,30 +311,6 @@ async function facilitatorPointer(url: string, boardId: string, key: string): Pr
     clearInterval(timer);
     socket.close();
   };
-}
-
-function nextMessage<T extends WorkerMessage>(
-  child: ChildProcess,
-  type: T['type'],
-  timeoutMs: number,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.off('message', on);
-      reject(new Error(`a participant process did not report '${type}' in time`));
-    }, timeoutMs);
-    const on = (m: unknown) => {
-      if ((m as WorkerMessage).type !== type) return;
-      clearTimeout(timer);
-      child.off('message', on);
-      resolve(m as T);
-    };
-    child.on('message', on);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`a participant process exited with ${code}`));
-    });
-  });
 }
 
 export async function benchLoad(args: Args): Promise<void> {
@@ -399,19 +344,8 @@ export async function benchLoad(args: Args): Promise<void> {
   process.stdout.write(`after the run: ${machineLine()}\n`);
 }
 
-function row(
-  label: string,
-  unit: string,
-  f: (r: LoadResult) => number,
-  ours: LoadResult,
-  base?: LoadResult,
-): Row {
-  return { label, unit, ours: f(ours), ...(base ? { baseline: f(base) } : {}) };
-}
-
 function report(ours: LoadResult, base?: LoadResult): void {
-  const r = (label: string, unit: string, f: (x: LoadResult) => number) =>
-    row(label, unit, f, ours, base);
+  const r = rowsOf(ours, base);
   printTable(
     'Results (operations phase unless noted)',
     [

@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { boolFlag, numberListFlag, type Args } from '../lib/args.js';
 import { seedPajataulu } from '../lib/clients.js';
-import { fmt, machineLine, percentile, printTable, type Row } from '../lib/stats.js';
+import { fmt, machineLine, percentile, printTable, rowsOf } from '../lib/stats.js';
 import { REPO_ROOT, startTarget } from '../lib/target.js';
 
 export const VIEWPORT = { width: 1280, height: 800 };
@@ -209,12 +209,7 @@ export async function benchRender(args: Args): Promise<void> {
           `[baseline, ${n} notes] first full render ${fmt(base.firstRenderMs)} ms\n`,
         );
       }
-      const r = (label: string, unit: string, f: (x: RenderResult) => number): Row => ({
-        label,
-        unit,
-        ours: f(ours),
-        ...(base ? { baseline: f(base) } : {}),
-      });
+      const r = rowsOf(ours, base);
       printTable(
         `Board of ${n.toLocaleString('en-US')} notes`,
         [
