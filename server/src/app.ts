@@ -30,6 +30,8 @@ export interface App {
    * packets); other instances drop their copy.
    */
   eraseBoard(boardId: string): Promise<void>;
+  /** The document sync endpoint (its `stats` count the fan-out work). */
+  readonly sync: SyncEndpoint;
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Flushes every board, closes connections (clients reconnect), and closes storage. */
@@ -103,6 +105,7 @@ export function createApp(
       await storage.deleteBoard(boardId);
       await cluster?.eraseBoard(boardId);
     },
+    sync,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import type { RedisCluster } from './cluster/redis.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, setLogLevel } from './log.js';
+import { startMetricsIpc } from './metrics-ipc.js';
 import { openSqliteStorage } from './storage/sqlite.js';
 import type { Storage } from './storage/storage.js';
 
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     throw err;
   }
   setLogLevel(config.logLevel);
+  startMetricsIpc();
   const storage = await openStorage(config);
   const cluster = await openCluster(config);
   const app = createApp(config, storage, cluster ? { cluster } : {});

@@ -10,7 +10,10 @@ import * as Y from 'yjs';
 import {
   ErrorCode,
   randomId,
-  readBoard,
+  listClusters,
+  listPrompts,
+  listRounds,
+  readMeta,
   type BoardState,
   type CommandAck,
   type CommandInput,
@@ -21,6 +24,7 @@ import {
   type PresenceInfo,
   type SessionInfo,
 } from '@pajataulu/shared';
+import { NotesReader } from './notes-reader.js';
 import { overlay, type ViewBoard } from './overlay.js';
 import { CommandQueue, MEMORY_STORE, type PendingCommand, type QueueStore } from './queue.js';
 
@@ -157,6 +161,7 @@ export class BoardConnection {
   private offstage = new Map<string, OffstageNote>();
   private board: BoardState;
   private framePending = false;
+  private readonly notesReader: NotesReader;
   private closed = false;
   private connected = false;
   private command: CommandChannel | undefined;
@@ -167,7 +172,8 @@ export class BoardConnection {
     this.doc = opts.doc ?? new Y.Doc();
     this.queue = new CommandQueue(opts.store ?? MEMORY_STORE);
     this.schedule = opts.schedule ?? ((fn) => requestAnimationFrame(fn));
-    this.board = readBoard(this.doc);
+    this.notesReader = new NotesReader(this.doc);
+    this.board = this.readBoard();
     this.state = {
       status: 'connecting',
       refusal: undefined,
@@ -378,8 +384,19 @@ export class BoardConnection {
   }
 
   /** Recomputes the view: the replica, offstage notes, and the overlay of unsettled commands. */
+  /** The board as `readBoard` reads it, with only the changed notes read again. */
+  private readBoard(): BoardState {
+    return {
+      meta: readMeta(this.doc),
+      prompts: listPrompts(this.doc),
+      notes: this.notesReader.read(),
+      rounds: listRounds(this.doc),
+      clusters: listClusters(this.doc),
+    };
+  }
+
   private refresh(): void {
-    this.board = readBoard(this.doc);
+    this.board = this.readBoard();
     const now = Date.now();
     const have = this.awaiting.length > 0 ? replicaVersions(this.doc) : undefined;
     this.awaiting = this.awaiting.filter((a) => {

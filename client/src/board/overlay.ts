@@ -54,6 +54,14 @@ function fromOffstage(n: OffstageNote): ViewNote {
   };
 }
 
+/** A confirmed note as drawn, one object per note object, so unchanged notes keep their identity. */
+const settledNotes = new WeakMap<Note, ViewNote>();
+function settled(n: Note): ViewNote {
+  let v = settledNotes.get(n);
+  if (!v) settledNotes.set(n, (v = { ...n, pending: false, offstage: null }));
+  return v;
+}
+
 /** The board as it should look with `unsettled` commands applied on top, oldest first. */
 export function overlay(
   board: BoardState,
@@ -61,7 +69,7 @@ export function overlay(
   unsettled: readonly CommandInput[],
 ): ViewBoard {
   const notes = new Map<string, ViewNote>();
-  for (const n of board.notes) notes.set(n.id, { ...n, pending: false, offstage: null });
+  for (const n of board.notes) notes.set(n.id, settled(n));
   for (const n of offstage) if (!notes.has(n.id)) notes.set(n.id, fromOffstage(n));
   const prompts = new Map<string, Prompt>(board.prompts.map((p) => [p.id, p]));
   for (const c of unsettled) {

@@ -1,10 +1,24 @@
 /**
  * The board drawn with react-konva. Layers: the wheel and prompts (static), notes, and an
- * interaction layer (the facilitator's pointer). Only notes in view are mounted.
+ * interaction layer (the facilitator's pointer) that takes no clicks.
+ *
+ * Large boards stay smooth: only notes in view are mounted, found through a grid index rather
+ * than a scan of every note; a mounted note is drawn again only when something it shows changed
+ * (not on every zoom step); text is left out below a readable size; and zoomed far out, all notes
+ * in view are one shape of plain rectangles that takes no clicks.
  */
-import { useMemo, useRef, useState, type ReactNode } from 'react';
-import { Arc, Circle, Group, Layer, Line, Rect, Stage, Text } from 'react-konva';
-import type Konva from 'konva';
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
+import { Arc, Circle, Group, Layer, Line, Rect, Shape, Stage, Text } from 'react-konva';
+import Konva from 'konva';
 import { useTranslation } from 'react-i18next';
 import {
   MAX_PROMPT_SIZE,
@@ -18,6 +32,7 @@ import {
   type Wheel,
 } from '@pajataulu/shared';
 import type { ViewBoard, ViewNote } from '../board/overlay.js';
+import { GridIndex } from '../board/spatial.js';
 import { intersects, toWorld, visibleWorld, zoomAt, ZOOM_STEP, type View } from '../board/view.js';
 import { currentLanguage } from '../i18n/index.js';
 import {
@@ -73,6 +88,14 @@ const DOUBLE_ADD_MS = 700;
 const OWN_CORNER = 26;
 /** Text smaller than this on screen is not drawn: an outline reads better than a smear. */
 const MIN_READABLE_PX = 5;
+/**
+ * Below this zoom a note is under 24 pixels wide: notes are drawn as one shape of rectangles,
+ * without text, shadows or hit-testing (zoom in to pick one).
+ */
+export const OVERVIEW_SCALE = 0.15;
+/** Below this zoom notes are drawn without their drop shadow. */
+const SHADOW_SCALE = 0.5;
+const NOTE_BOX = { w: NOTE_SIZE, h: NOTE_SIZE };
 const SEASON_FILL: Record<string, string> = {
   winter: '#e3eef8',
   spring: '#e4f4e0',
@@ -250,11 +273,13 @@ function PromptShape(props: {
   );
 }
 
-function NoteShape(props: {
+interface NoteShapeProps {
   note: ViewNote;
   mine: boolean;
   draggable: boolean;
-  scale: number;
+  /** Whether text is drawn (the zoom makes it readable). */
+  readable: boolean;
+  shadow: boolean;
   groupLabel: string | undefined;
   labels: { yours: string; onlyYou: string; hidden: string };
   highlighted: boolean;
@@ -268,9 +293,45 @@ function NoteShape(props: {
   onOpen?: ((id: string) => void) | undefined;
   onSelect?: ((id: string, additive: boolean) => void) | undefined;
   onMove?: ((id: string, x: number, y: number) => void) | undefined;
-}) {
-  const { note: n } = props;
-  const readable = 16 * props.scale >= MIN_READABLE_PX;
+}
+
+type Counts = Readonly<Partial<Record<string, number>>>;
+
+function sameCounts(a: Counts, b: Counts) {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/** Whether two renderings of a note would draw the same (the replica makes new objects). */
+function sameNoteShape(a: NoteShapeProps, b: NoteShapeProps): boolean {
+  for (const k of Object.keys(a) as (keyof NoteShapeProps)[]) {
+    if (k === 'note' || k === 'labels') continue;
+    if (a[k] !== b[k]) return false;
+  }
+  const m = a.note;
+  const n = b.note;
+  return (
+    a.labels.yours === b.labels.yours &&
+    a.labels.onlyYou === b.labels.onlyYou &&
+    a.labels.hidden === b.labels.hidden &&
+    m.id === n.id &&
+    m.x === n.x &&
+    m.y === n.y &&
+    m.text === n.text &&
+    m.color === n.color &&
+    m.group === n.group &&
+    m.author === n.author &&
+    m.month === n.month &&
+    m.cluster === n.cluster &&
+    m.pending === n.pending &&
+    m.offstage === n.offstage &&
+    sameCounts(m.reactions, n.reactions) &&
+    sameCounts(m.votes, n.votes)
+  );
+}
+
+const NoteShape = memo(function NoteShape(props: NoteShapeProps) {
+  const { note: n, readable } = props;
   const footer: string[] = [];
   if (props.monthLabel) footer.push(props.monthLabel);
   if (props.clusterLabel) footer.push(`▣ ${props.clusterLabel}`);
@@ -317,8 +378,11 @@ function NoteShape(props: {
         cornerRadius={6}
         shadowColor="#000"
         shadowOpacity={0.18}
-        shadowBlur={readable ? 8 : 0}
+        shadowBlur={8}
         shadowOffsetY={3}
+        shadowEnabled={props.shadow}
+        shadowForStrokeEnabled={false}
+        perfectDrawEnabled={false}
         stroke={
           props.selected
             ? '#1f6f8b'
@@ -391,6 +455,62 @@ function NoteShape(props: {
       )}
     </Group>
   );
+}, sameNoteShape);
+
+/**
+ * How long the facilitator's pointer glides to a new position: on a large board the server relays
+ * it only once or twice a second, and a glide reads better than a jump.
+ */
+const POINTER_GLIDE_S = 0.25;
+
+function PointerDot(props: { x: number; y: number; scale: number }) {
+  const ref = useRef<Konva.Circle>(null);
+  // Konva moves the dot; React only places it the first time.
+  const [first] = useState(() => ({ x: props.x, y: props.y }));
+  useEffect(() => {
+    const dot = ref.current;
+    if (!dot) return;
+    const tween = new Konva.Tween({ node: dot, x: props.x, y: props.y, duration: POINTER_GLIDE_S });
+    tween.play();
+    return () => tween.destroy();
+  }, [props.x, props.y]);
+  return (
+    <Circle
+      ref={ref}
+      x={first.x}
+      y={first.y}
+      radius={14 / props.scale}
+      fill="#e74c3c"
+      opacity={0.85}
+      stroke="#fff"
+      strokeWidth={3 / props.scale}
+      listening={false}
+    />
+  );
+}
+
+/** Every note in view as plain rectangles in one shape: the board seen from far away. */
+function NotesOverview(props: {
+  notes: ViewNote[];
+  fillOf: (n: ViewNote) => string;
+  marked: (n: ViewNote) => boolean;
+}) {
+  const { notes, fillOf, marked } = props;
+  return (
+    <Shape
+      listening={false}
+      perfectDrawEnabled={false}
+      sceneFunc={(ctx) => {
+        for (const n of notes) {
+          ctx.fillStyle = fillOf(n);
+          ctx.fillRect(n.x, n.y, NOTE_SIZE, NOTE_SIZE);
+        }
+        ctx.lineWidth = 24;
+        ctx.strokeStyle = '#c0392b';
+        for (const n of notes) if (marked(n)) ctx.strokeRect(n.x, n.y, NOTE_SIZE, NOTE_SIZE);
+      }}
+    />
+  );
 }
 
 export function Canvas(props: CanvasProps) {
@@ -409,19 +529,38 @@ export function Canvas(props: CanvasProps) {
     w: visible.w + 2 * margin,
     h: visible.h + 2 * margin,
   };
-  const notes = board.notes.filter((n) =>
-    intersects(area, { x: n.x, y: n.y, w: NOTE_SIZE, h: NOTE_SIZE }),
+  const index = useMemo(() => new GridIndex(board.notes, () => NOTE_BOX), [board.notes]);
+  const notes = index.query(area);
+  const overview = view.scale < OVERVIEW_SCALE;
+  const readable = 16 * view.scale >= MIN_READABLE_PX;
+  const shadow = view.scale >= SHADOW_SCALE;
+  // Notes are memoised; handlers that change on every render of the page must not undo that.
+  const latest = useRef(props);
+  useLayoutEffect(() => {
+    latest.current = props;
+  });
+  const onOpenNote = useCallback((id: string) => latest.current.onOpenNote?.(id), []);
+  const onSelectNote = useCallback(
+    (id: string, additive: boolean) => latest.current.onSelectNote?.(id, additive),
+    [],
+  );
+  const onMoveNote = useCallback(
+    (id: string, x: number, y: number) => latest.current.onMoveNote?.(id, x, y),
+    [],
   );
   const prompts = board.prompts.filter((p) => intersects(area, { x: p.x, y: p.y, w: p.w, h: p.h }));
   const monthNames = useMemo(() => {
     const fmt = new Intl.DateTimeFormat(currentLanguage(), { month: 'long' });
     return Array.from({ length: 12 }, (_, i) => fmt.format(new Date(2024, i, 15)));
   }, []);
-  const labels = {
-    yours: t('board.yours'),
-    onlyYou: t('board.onlyYou'),
-    hidden: t('board.hidden'),
-  };
+  const labels = useMemo(
+    () => ({ yours: t('board.yours'), onlyYou: t('board.onlyYou'), hidden: t('board.hidden') }),
+    [t],
+  );
+  const fillOf = (n: ViewNote) =>
+    props.highContrast
+      ? '#ffffff'
+      : ((n.group ? props.groupFill?.get(n.group) : undefined) ?? NOTE_FILL[n.color]);
 
   const pointerPos = (): { x: number; y: number } | null =>
     stageRef.current?.getPointerPosition() ?? null;
@@ -491,18 +630,7 @@ export function Canvas(props: CanvasProps) {
   const roundId = props.roundId;
   let pointer: ReactNode = null;
   if (props.pointer?.visible) {
-    pointer = (
-      <Circle
-        x={props.pointer.x}
-        y={props.pointer.y}
-        radius={14 / view.scale}
-        fill="#e74c3c"
-        opacity={0.85}
-        stroke="#fff"
-        strokeWidth={3 / view.scale}
-        listening={false}
-      />
-    );
+    pointer = <PointerDot x={props.pointer.x} y={props.pointer.y} scale={view.scale} />;
   }
 
   return (
@@ -555,29 +683,40 @@ export function Canvas(props: CanvasProps) {
           {/* Over its prompt's body, which holds it; it takes no clicks, so notes drop through. */}
           {board.meta.wheel && <WheelShape wheel={board.meta.wheel} />}
         </Layer>
-        <Layer>
-          {notes.map((n) => (
-            <NoteShape
-              key={n.id}
-              note={n}
-              mine={props.own.has(n.id)}
-              draggable={!props.readOnly && props.canEdit(n)}
-              scale={view.scale}
-              groupLabel={n.group ? props.groupLabels.get(n.group) : undefined}
-              labels={labels}
-              highlighted={props.highlight?.has(n.id) ?? false}
-              selected={props.selected?.has(n.id) ?? false}
-              contrast={props.highContrast ?? false}
-              clusterLabel={n.cluster ? props.clusterLabels?.get(n.cluster) : undefined}
-              monthLabel={n.month ? monthNames[n.month - 1] : undefined}
-              votes={roundId ? n.votes[roundId] : undefined}
-              dimmed={props.filterGroup !== undefined && n.group !== props.filterGroup}
-              fill={n.group ? props.groupFill?.get(n.group) : undefined}
-              onOpen={props.onOpenNote}
-              onSelect={props.onSelectNote}
-              onMove={props.onMoveNote}
+        <Layer listening={!overview}>
+          {overview && (
+            <NotesOverview
+              notes={notes}
+              fillOf={fillOf}
+              marked={(n) =>
+                (props.highlight?.has(n.id) ?? false) || (props.selected?.has(n.id) ?? false)
+              }
             />
-          ))}
+          )}
+          {!overview &&
+            notes.map((n) => (
+              <NoteShape
+                key={n.id}
+                note={n}
+                mine={props.own.has(n.id)}
+                draggable={!props.readOnly && props.canEdit(n)}
+                readable={readable}
+                shadow={shadow}
+                groupLabel={n.group ? props.groupLabels.get(n.group) : undefined}
+                labels={labels}
+                highlighted={props.highlight?.has(n.id) ?? false}
+                selected={props.selected?.has(n.id) ?? false}
+                contrast={props.highContrast ?? false}
+                clusterLabel={n.cluster ? props.clusterLabels?.get(n.cluster) : undefined}
+                monthLabel={n.month ? monthNames[n.month - 1] : undefined}
+                votes={roundId ? n.votes[roundId] : undefined}
+                dimmed={props.filterGroup !== undefined && n.group !== props.filterGroup}
+                fill={n.group ? props.groupFill?.get(n.group) : undefined}
+                onOpen={props.onOpenNote ? onOpenNote : undefined}
+                onSelect={props.onSelectNote ? onSelectNote : undefined}
+                onMove={props.onMoveNote ? onMoveNote : undefined}
+              />
+            ))}
         </Layer>
         <Layer listening={false}>{pointer}</Layer>
       </Stage>

@@ -35,6 +35,14 @@ const log = createLogger('gateway');
 export const PRESENCE_INTERVAL_MS = 1_000;
 /** The facilitator's pointer is relayed at most this often (10 Hz). */
 export const POINTER_INTERVAL_MS = 100;
+/**
+ * Pointer messages one board's audience receives per second, all together: a larger audience
+ * gets the pointer less often (10 Hz up to 200 sockets, 1 Hz at 2,000), so presence and pointer
+ * stay within two messages per second per participant however many there are.
+ */
+export const POINTER_FANOUT_PER_SECOND = 2_000;
+/** The pointer is relayed at least this often while it moves, whatever the audience. */
+export const POINTER_MAX_INTERVAL_MS = 1_000;
 
 interface SocketData {
   session: Session;
@@ -107,6 +115,7 @@ export class CommandGateway {
   >();
   private readonly presenceDirty = new Set<string>();
   private readonly pointers = new Map<string, PointerInfo>();
+  private readonly pointerSentAt = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly notesLimiter: WindowLimiter;
   private readonly unlisten: () => void;
@@ -322,8 +331,10 @@ export class CommandGateway {
       else p.participants.delete(session.participantId);
     } else if (session.role === 'facilitator') p.facilitators += delta;
     else if (session.role === 'projector') p.projectors += delta;
-    if (p.participants.size + p.facilitators + p.projectors <= 0)
+    if (p.participants.size + p.facilitators + p.projectors <= 0) {
       this.presence.delete(session.boardId);
+      this.pointerSentAt.delete(session.boardId);
+    }
     this.presenceDirty.add(session.boardId);
   }
 
@@ -390,9 +401,21 @@ export class CommandGateway {
   }
 
   private flushPointers(): void {
-    for (const [boardId, p] of this.pointers)
-      this.io.to(boardRoom(boardId)).volatile.emit('pointer', p);
-    this.pointers.clear();
+    const now = Date.now();
+    for (const [boardId, p] of this.pointers) {
+      const room = boardRoom(boardId);
+      const audience = this.io.sockets.adapter.rooms.get(room)?.size ?? 0;
+      const interval = Math.min(
+        POINTER_MAX_INTERVAL_MS,
+        Math.max(POINTER_INTERVAL_MS, (audience * 1000) / POINTER_FANOUT_PER_SECOND),
+      );
+      // Not due yet: the latest position waits for its turn.
+      if (now - (this.pointerSentAt.get(boardId) ?? 0) < interval - POINTER_INTERVAL_MS / 2)
+        continue;
+      this.pointerSentAt.set(boardId, now);
+      this.pointers.delete(boardId);
+      this.io.to(room).volatile.emit('pointer', p);
+    }
   }
 
   /** Stops accepting sockets and disconnects the ones open (clients reconnect elsewhere or later). */

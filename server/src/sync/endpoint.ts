@@ -4,7 +4,14 @@
  * Of everything a client sends, only "sync step 1" (its state vector) is read, and answered with
  * "sync step 2" (what it lacks) once the document equals the committed state. Updates, step 2 and
  * awareness messages from clients are dropped after reading their type bytes; their payload is
- * never parsed. Committed batches are pushed to every connection of the board as one message.
+ * never parsed.
+ *
+ * Fan-out grows with the number of connections, not with their square: the committed updates of a
+ * board are gathered for up to `SYNC_COALESCE_MS` and sent as one merged message, the same bytes to
+ * every connection. A connection that cannot keep up (its send buffer is over
+ * `SLOW_CLIENT_BUFFERED_BYTES`) is sent nothing until it drains; then it gets what it missed as one
+ * merged update. Late joiners with an empty replica are served one encoding of the whole document,
+ * cached until the document changes.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -12,8 +19,10 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { WebSocket, WebSocketServer } from 'ws';
+import * as Y from 'yjs';
 import { ErrorCode, MAX_SYNC_MESSAGE_BYTES, SyncCloseCode } from '@pajataulu/shared';
 import { authenticate } from '../board/auth.js';
+import type { LiveBoard } from '../board/live-board.js';
 import type { BoardRegistry } from '../board/registry.js';
 import type { Session } from '../board/session.js';
 import { createLogger } from '../log.js';
@@ -23,8 +32,34 @@ const log = createLogger('sync');
 
 /** URL prefix of the endpoint: `/sync/<boardId>?protocol=…&token=…`. */
 export const SYNC_PATH = '/sync/';
-/** A connection buffering more than this is too slow to keep up: it is closed and resyncs. */
-export const MAX_BUFFERED_BYTES_PER_CONNECTION = 8 * 1024 * 1024;
+/**
+ * Committed updates of one board are gathered for at most this long and sent as one message per
+ * connection. The first update after a quiet spell goes out at once; under load a board sends at
+ * most one message per connection per interval.
+ */
+export const SYNC_COALESCE_MS = 30;
+/** A connection with more than this in its send buffer is sent nothing more until it drains. */
+export const SLOW_CLIENT_BUFFERED_BYTES = 256 * 1024;
+/** A lagging connection whose buffer is down to this gets what it missed, merged into one update. */
+export const SLOW_CLIENT_RESUME_BYTES = 64 * 1024;
+/**
+ * A late joiner gets the cached encoding of the whole document plus the changes since, until the
+ * changes since exceed this (or a quarter of the whole); then the document is encoded again.
+ */
+export const FULL_STATE_MAX_CHANGE_BYTES = 256 * 1024;
+/**
+ * A flush writes to at most this many connections per turn of the event loop: one board's
+ * fan-out to 2,000 connections is 2,000 socket writes, too long a task to run in one go.
+ */
+export const FLUSH_CONNECTIONS_PER_TURN = 250;
+/** How often lagging connections are looked at. */
+export const SLOW_CLIENT_CHECK_MS = 100;
+/**
+ * A connection lagging longer than this, or missing more than `SLOW_CLIENT_MAX_MISSED_BYTES`, is
+ * closed with "going away"; the client reconnects and resyncs from its state vector.
+ */
+export const SLOW_CLIENT_MAX_LAG_MS = 30_000;
+export const SLOW_CLIENT_MAX_MISSED_BYTES = 4 * 1024 * 1024;
 /** Frames read from a connection that is still being authenticated; later ones are dropped. */
 export const MAX_FRAMES_BEFORE_AUTH = 4;
 /**
@@ -53,6 +88,52 @@ interface Conn {
   ws: WebSocket;
   session: Session;
   alive: boolean;
+  /** Updates held back while the connection lags, oldest first; undefined when it keeps up. */
+  missed?: Uint8Array[];
+  missedBytes: number;
+  lagSince: number;
+}
+
+/** Committed updates of a board waiting for the next flush. */
+interface Outbox {
+  updates: Uint8Array[];
+  timer: NodeJS.Timeout | undefined;
+  lastFlush: number;
+  /** A flush is still being written out, a slice of connections per turn. */
+  sending: boolean;
+}
+
+/** A board's whole document as a step 2 message, for replicas that have nothing yet. */
+interface FullState {
+  stateVector: Uint8Array;
+  message: Uint8Array;
+}
+
+/** Counters an operator or a test can read: how much fan-out work the endpoint did. */
+export interface SyncStats {
+  /** Update messages handed to connections (one per connection per flush). */
+  updateMessages: number;
+  /** Flushes: merged batches sent to a board's connections. */
+  flushes: number;
+  /** Times a connection started lagging and was held back. */
+  slowClientHolds: number;
+  /** Times a lagging connection was sent what it missed. */
+  slowClientCatchUps: number;
+  /** Connections closed for lagging too long or missing too much. */
+  slowClientCloses: number;
+  /** Step 2 answers served from the cached whole-document encoding. */
+  fullStateCacheHits: number;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
+}
+
+function updateMessage(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_SYNC);
+  syncProtocol.writeUpdate(encoder, update);
+  return encoding.toUint8Array(encoder);
 }
 
 const CLOSE_FOR_ERROR: Partial<Record<ErrorCode, number>> = {
@@ -64,7 +145,19 @@ const CLOSE_FOR_ERROR: Partial<Record<ErrorCode, number>> = {
 export class SyncEndpoint {
   private readonly wss: WebSocketServer;
   private readonly conns = new Map<string, Set<Conn>>();
+  private readonly outboxes = new Map<string, Outbox>();
+  private readonly lagging = new Set<Conn>();
+  private readonly fullStates = new WeakMap<LiveBoard, FullState>();
   private readonly pinger: NodeJS.Timeout;
+  private readonly slowChecker: NodeJS.Timeout;
+  readonly stats: SyncStats = {
+    updateMessages: 0,
+    flushes: 0,
+    slowClientHolds: 0,
+    slowClientCatchUps: 0,
+    slowClientCloses: 0,
+    fullStateCacheHits: 0,
+  };
   private readonly unlisten: () => void;
 
   constructor(
@@ -78,7 +171,7 @@ export class SyncEndpoint {
     });
     this.unlisten = registry.listen({
       onCommitted: (boardId, update, outcome) => {
-        if (update) this.broadcast(boardId, update);
+        if (update) this.enqueue(boardId, update);
         for (const pid of outcome.revoked)
           this.closeWhere(
             boardId,
@@ -95,10 +188,15 @@ export class SyncEndpoint {
           );
         }
       },
-      onReset: (boardId) => this.closeBoard(boardId, SyncCloseCode.GoingAway, 'board reloading'),
+      onReset: (boardId) => {
+        this.dropOutbox(boardId);
+        this.closeBoard(boardId, SyncCloseCode.GoingAway, 'board reloading');
+      },
     });
     this.pinger = setInterval(() => this.keepAlive(), SYNC_KEEPALIVE_INTERVAL_MS);
     this.pinger.unref();
+    this.slowChecker = setInterval(() => this.checkLagging(), SLOW_CLIENT_CHECK_MS);
+    this.slowChecker.unref();
   }
 
   /** Number of open sync connections. */
@@ -150,7 +248,7 @@ export class SyncEndpoint {
       return;
     }
     if (ws.readyState !== WebSocket.OPEN) return;
-    const conn: Conn = { ws, session: auth.session, alive: true };
+    const conn: Conn = { ws, session: auth.session, alive: true, missedBytes: 0, lagSince: 0 };
     const id = auth.session.boardId;
     this.registry.retain(id);
     let set = this.conns.get(id);
@@ -162,7 +260,11 @@ export class SyncEndpoint {
     for (const [data, isBinary] of early) this.onMessage(conn, data, isBinary);
     ws.on('close', () => {
       const s = this.conns.get(id);
-      if (s?.delete(conn) && s.size === 0) this.conns.delete(id);
+      if (s?.delete(conn) && s.size === 0) {
+        this.conns.delete(id);
+        this.dropOutbox(id);
+      }
+      this.lagging.delete(conn);
       this.registry.release(id);
     });
   }
@@ -208,36 +310,162 @@ export class SyncEndpoint {
     }
     board.whenCommitted(() => {
       if (conn.ws.readyState !== WebSocket.OPEN) return;
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, MESSAGE_SYNC);
+      let messages: Uint8Array[];
       try {
-        syncProtocol.writeSyncStep2(encoder, board.doc, stateVector);
+        messages = this.step2(board, stateVector);
       } catch {
         conn.ws.close(SyncCloseCode.BadMessage, 'unreadable state vector');
         return;
       }
-      this.send(conn, encoding.toUint8Array(encoder));
+      // The answer holds everything committed so far, whatever the connection was held back from.
+      this.stopLagging(conn);
+      for (const m of messages) conn.ws.send(m);
     });
   }
 
-  private broadcast(boardId: string, update: Uint8Array): void {
-    const set = this.conns.get(boardId);
-    if (!set || set.size === 0) return;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MESSAGE_SYNC);
-    syncProtocol.writeUpdate(encoder, update);
-    const message = encoding.toUint8Array(encoder);
-    for (const conn of set) this.send(conn, message);
+  /**
+   * The answer to step 1. A replica with nothing gets the cached encoding of the whole document,
+   * and, if the document has changed since, an update with the changes since the encoding: one
+   * whole encoding of a 10,000-note board takes about 100 ms of the event loop, and joins must not
+   * pay it each time someone writes.
+   */
+  private step2(board: LiveBoard, stateVector: Uint8Array): Uint8Array[] {
+    const encode = (sv: Uint8Array) => {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE_SYNC);
+      syncProtocol.writeSyncStep2(encoder, board.doc, sv);
+      return encoding.toUint8Array(encoder);
+    };
+    if (Y.decodeStateVector(stateVector).size > 0) return [encode(stateVector)];
+    // Every changing batch advances the server's clock (ARCHITECTURE: `meta.rev`), so the state
+    // vector names the committed revision the cached encoding was made from.
+    const current = Y.encodeStateVector(board.doc);
+    const cached = this.fullStates.get(board);
+    if (cached && sameBytes(cached.stateVector, current)) {
+      this.stats.fullStateCacheHits++;
+      return [cached.message];
+    }
+    if (cached) {
+      const since = Y.encodeStateAsUpdate(board.doc, cached.stateVector);
+      if (
+        since.byteLength <= Math.max(FULL_STATE_MAX_CHANGE_BYTES, cached.message.byteLength / 4)
+      ) {
+        this.stats.fullStateCacheHits++;
+        return [cached.message, updateMessage(since)];
+      }
+    }
+    const message = encode(stateVector);
+    this.fullStates.set(board, { stateVector: current, message });
+    return [message];
   }
 
-  private send(conn: Conn, message: Uint8Array): void {
+  private enqueue(boardId: string, update: Uint8Array): void {
+    // Nobody to tell: a later connection gets the document in its step 2.
+    if (!this.conns.get(boardId)?.size) return;
+    let box = this.outboxes.get(boardId);
+    if (!box)
+      this.outboxes.set(
+        boardId,
+        (box = { updates: [], timer: undefined, lastFlush: 0, sending: false }),
+      );
+    box.updates.push(update);
+    if (box.timer) return;
+    const wait = box.lastFlush + SYNC_COALESCE_MS - Date.now();
+    if (wait <= 0) this.flush(boardId);
+    else box.timer = setTimeout(() => this.flush(boardId), wait);
+  }
+
+  /**
+   * Sends what a board has committed since its last flush, at most
+   * `FLUSH_CONNECTIONS_PER_TURN` connections per turn of the event loop (`whole`: all at once).
+   * The next flush waits until this one is written out, so every connection gets them in order.
+   */
+  private flush(boardId: string, whole = false): void {
+    const box = this.outboxes.get(boardId);
+    if (!box) return;
+    clearTimeout(box.timer);
+    box.timer = undefined;
+    if (box.updates.length === 0 || (box.sending && !whole)) return;
+    const update = box.updates.length === 1 ? box.updates[0]! : Y.mergeUpdates(box.updates);
+    box.updates = [];
+    box.lastFlush = Date.now();
+    const set = this.conns.get(boardId);
+    if (!set) return;
+    this.stats.flushes++;
+    const message = updateMessage(update);
+    const conns = [...set];
+    const step = whole ? conns.length : FLUSH_CONNECTIONS_PER_TURN;
+    const sendFrom = (start: number) => {
+      const end = Math.min(conns.length, start + step);
+      for (let i = start; i < end; i++) this.deliver(conns[i]!, update, message);
+      if (end < conns.length) {
+        setImmediate(() => sendFrom(end));
+        return;
+      }
+      box.sending = false;
+      // Whatever was committed meanwhile has waited long enough.
+      if (box.updates.length > 0 && !box.timer && this.outboxes.get(boardId) === box)
+        this.flush(boardId);
+    };
+    box.sending = true;
+    sendFrom(0);
+  }
+
+  private dropOutbox(boardId: string): void {
+    const box = this.outboxes.get(boardId);
+    if (box) clearTimeout(box.timer);
+    this.outboxes.delete(boardId);
+  }
+
+  /** Sends an update, or holds it back while the connection cannot keep up. */
+  private deliver(conn: Conn, update: Uint8Array, message: Uint8Array): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
-    if (conn.ws.bufferedAmount > MAX_BUFFERED_BYTES_PER_CONNECTION) {
-      // Rather than buffer without bound, let the client reconnect and resync from its state vector.
-      conn.ws.close(SyncCloseCode.GoingAway, 'too slow');
+    if (!conn.missed && conn.ws.bufferedAmount > SLOW_CLIENT_BUFFERED_BYTES) {
+      conn.missed = [];
+      conn.missedBytes = 0;
+      conn.lagSince = Date.now();
+      this.lagging.add(conn);
+      this.stats.slowClientHolds++;
+    }
+    if (conn.missed) {
+      conn.missed.push(update);
+      conn.missedBytes += update.byteLength;
+      if (conn.missedBytes > SLOW_CLIENT_MAX_MISSED_BYTES) this.closeSlow(conn);
       return;
     }
+    this.stats.updateMessages++;
     conn.ws.send(message);
+  }
+
+  private checkLagging(): void {
+    const now = Date.now();
+    for (const conn of this.lagging) {
+      if (conn.ws.readyState !== WebSocket.OPEN) {
+        this.stopLagging(conn);
+      } else if (now - conn.lagSince > SLOW_CLIENT_MAX_LAG_MS) {
+        this.closeSlow(conn);
+      } else if (conn.ws.bufferedAmount <= SLOW_CLIENT_RESUME_BYTES) {
+        const missed = conn.missed ?? [];
+        this.stopLagging(conn);
+        if (missed.length === 0) continue;
+        this.stats.slowClientCatchUps++;
+        this.stats.updateMessages++;
+        conn.ws.send(updateMessage(missed.length === 1 ? missed[0]! : Y.mergeUpdates(missed)));
+      }
+    }
+  }
+
+  private stopLagging(conn: Conn): void {
+    conn.missed = undefined;
+    conn.missedBytes = 0;
+    this.lagging.delete(conn);
+  }
+
+  private closeSlow(conn: Conn): void {
+    this.stopLagging(conn);
+    this.stats.slowClientCloses++;
+    // Rather than hold its updates without bound, let the client reconnect and resync.
+    conn.ws.close(SyncCloseCode.GoingAway, 'too slow');
   }
 
   private keepAlive(): void {
@@ -249,7 +477,7 @@ export class SyncEndpoint {
         }
         conn.alive = false;
         conn.ws.ping();
-        this.send(conn, EMPTY_AWARENESS_MESSAGE);
+        if (!conn.missed) conn.ws.send(EMPTY_AWARENESS_MESSAGE);
       }
     }
   }
@@ -272,7 +500,13 @@ export class SyncEndpoint {
   /** Closes every connection with "going away" (clients reconnect) and stops the endpoint. */
   close(): void {
     clearInterval(this.pinger);
+    clearInterval(this.slowChecker);
     this.unlisten();
+    // What was committed goes out before the connections close.
+    for (const boardId of [...this.outboxes.keys()]) {
+      this.flush(boardId, true);
+      this.dropOutbox(boardId);
+    }
     for (const set of this.conns.values()) {
       for (const conn of set) conn.ws.close(SyncCloseCode.GoingAway, 'server shutting down');
     }

@@ -11,6 +11,7 @@ import {
   startServer,
   TestClient,
   tempDataDir,
+  waitFor,
   type ChildServer,
 } from './harness.js';
 import path from 'node:path';
@@ -121,6 +122,8 @@ describe('acknowledged means durable', () => {
     const id = newId();
     await c.command({ type: 'note.add', id, x: 0, y: 0, text: 'alku' });
     for (let i = 1; i <= 12; i++) await c.command({ type: 'note.move', id, x: i, y: i });
+    // Updates reach the replica over another connection than the acknowledgements.
+    await waitFor(() => getNote(c.doc, id)?.x === 12, 5_000, 'the last move');
     const before = Y.encodeStateAsUpdate(c.doc);
     c.close();
     await server.close();
