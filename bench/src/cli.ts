@@ -3,6 +3,7 @@
  * baseline in the same run and print the ratios. Everything runs on 127.0.0.1 and ends on its own.
  */
 import { ArgError, parseArgs } from './lib/args.js';
+import { benchExport } from './export/export.js';
 import { benchJoin } from './join/join.js';
 import { benchLoad } from './load/load.js';
 import { benchRender } from './render/render.js';
@@ -19,6 +20,9 @@ const USAGE = `usage: pnpm bench <name> [flags]
   render  first render and frame times of zoom and pan in headless Chromium (built client)
           --notes 1000,5000,10000  --baseline
 
+  export  a board of N notes exported as PNG and PDF (worker, tiles, streamed PNG)
+          --notes 5000  --scale 1  --baseline (one canvas for the whole picture)
+
 every bench: --baseline runs the reference set-up in the same run and prints ratios
 `;
 
@@ -32,6 +36,8 @@ async function main(): Promise<void> {
       return benchJoin(args);
     case 'render':
       return benchRender(args);
+    case 'export':
+      return benchExport(args);
     default:
       process.stdout.write(USAGE);
       process.exitCode = name === undefined || name === 'help' ? 0 : 2;
