@@ -7,6 +7,7 @@ import { benchExport } from './export/export.js';
 import { benchJoin } from './join/join.js';
 import { benchLoad } from './load/load.js';
 import { benchRender } from './render/render.js';
+import { ServiceUnavailableError } from './lib/target.js';
 
 const USAGE = `usage: pnpm bench <name> [flags]
 
@@ -50,7 +51,7 @@ main().then(
   () => process.exit(process.exitCode ?? 0),
   (err: unknown) => {
     process.stderr.write(
-      `${err instanceof ArgError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      `${err instanceof ArgError || err instanceof ServiceUnavailableError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
     process.exit(1);
   },

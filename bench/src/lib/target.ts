@@ -90,6 +90,11 @@ function serverEnv(dataDir: string, extra?: Record<string, string>): Record<stri
   };
 }
 
+/** PostgreSQL or Redis, needed for cluster mode, did not answer. */
+export class ServiceUnavailableError extends Error {
+  override name = 'ServiceUnavailableError';
+}
+
 /** Cluster mode's services: `DATABASE_URL` and `REDIS_URL`, or this machine's defaults. */
 export function clusterServices(): { databaseUrl: string; redisUrl: string } {
   return {
@@ -108,7 +113,7 @@ export async function checkClusterServices(databaseUrl: string, redisUrl: string
     await client.connect();
     await client.query('SELECT 1');
   } catch (err) {
-    throw new Error(
+    throw new ServiceUnavailableError(
       `cluster mode needs PostgreSQL: ${redact(databaseUrl)} did not answer (${message(err)}); ` +
         'set DATABASE_URL to one that does',
     );
@@ -126,7 +131,7 @@ export async function checkClusterServices(databaseUrl: string, redisUrl: string
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    throw new Error(
+    throw new ServiceUnavailableError(
       `cluster mode needs Redis: ${redact(redisUrl)} did not answer (${message(err)}); ` +
         'set REDIS_URL to one that does',
     );
