@@ -7,6 +7,7 @@ import { benchExport } from './export/export.js';
 import { benchJoin } from './join/join.js';
 import { benchLoad } from './load/load.js';
 import { benchRender } from './render/render.js';
+import { ServiceUnavailableError } from './lib/target.js';
 
 const USAGE = `usage: pnpm bench <name> [flags]
 
@@ -14,7 +15,9 @@ const USAGE = `usage: pnpm bench <name> [flags]
           --clients N (200; the target run is 2000)  --rate ops/s (100)  --duration s (20)
           --join-rate joins/s (50)  --workers N (2)  --measurers N (4)  --baseline
           --profile DIR (a CPU profile of each server, written when it stops)
-          --instances N (more than 1 needs the multi-instance start-up)
+          --instances N (1; above 1, the same load against 1 instance with SQLite, then 1 and
+            N instances in cluster mode on DATABASE_URL and REDIS_URL, default the local
+            postgres://postgres@127.0.0.1:5432/test and redis://127.0.0.1:6379, in the same run)
   join    late joins on boards of 1,000 / 10,000 notes, and a storm of joins
           --notes 1000,10000  --joins N (10)  --storm N (500)  --storm-seconds s (10)  --baseline
   render  first render and frame times of zoom and pan in headless Chromium (built client)
@@ -48,7 +51,7 @@ main().then(
   () => process.exit(process.exitCode ?? 0),
   (err: unknown) => {
     process.stderr.write(
-      `${err instanceof ArgError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      `${err instanceof ArgError || err instanceof ServiceUnavailableError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
     process.exit(1);
   },

@@ -71,3 +71,16 @@ export function rowsOf<T>(ours: T, base: T | undefined) {
     ...(base !== undefined ? { baseline: f(base) } : {}),
   });
 }
+
+/** Prints a table of ready-made cells: one label column, then one column per set-up. */
+export function printGrid(title: string, head: string[], rows: string[][]): void {
+  const widths = head.map((_, i) =>
+    Math.max(...[head, ...rows].map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  process.stdout.write(
+    `\n${title}\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`,
+  );
+  for (const row of rows) process.stdout.write(`${line(row)}\n`);
+}

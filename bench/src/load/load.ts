@@ -2,7 +2,9 @@
  * `pnpm bench load`: many participants on one board, notes added and moved at a set total rate,
  * and a few measuring clients with real replicas timing each of their operations until it is
  * visible at every other measuring client. With `--baseline`, the same load against the reference
- * Yjs relay in the same run.
+ * Yjs relay in the same run; with `--instances N` (N > 1), the same load against one embedded
+ * instance (SQLite), one instance and N instances in cluster mode (PostgreSQL + Redis), in the same
+ * run.
  */
 import type { ChildProcess } from 'node:child_process';
 import { io } from 'socket.io-client';
@@ -16,8 +18,24 @@ import {
   type FullClient,
 } from '../lib/clients.js';
 import type { ProcessMetrics } from '../lib/metrics.js';
-import { fmt, machineLine, percentile, printTable, rowsOf, sleep } from '../lib/stats.js';
-import { readMetrics, startTarget, type Target, type TargetKind } from '../lib/target.js';
+import {
+  fmt,
+  machineLine,
+  percentile,
+  printGrid,
+  printTable,
+  rowsOf,
+  sleep,
+} from '../lib/stats.js';
+import {
+  checkClusterServices,
+  clusterServices,
+  combine,
+  readInstanceMetrics,
+  startTarget,
+  type Target,
+  type TargetKind,
+} from '../lib/target.js';
 import type { Order, ParticipantReport } from './protocol.js';
 import { SPREAD } from './participants.js';
 import { closeWorkers, joinParticipants, nextMessage } from './workers.js';
@@ -63,8 +81,16 @@ interface Pending {
   seenBy: Set<number>;
 }
 
+/** What a run starts: how many instances, and whether in cluster mode (PostgreSQL + Redis). */
+export interface Setup {
+  instances: number;
+  cluster: boolean;
+}
+
 export interface LoadResult {
   kind: TargetKind;
+  /** The set-up as `startTarget` names it. */
+  label: string;
   connected: number;
   joinFailed: number;
   joinSeconds: number;
@@ -90,19 +116,33 @@ export interface LoadResult {
   pointerPerClientPerS: number;
   joinLoopMaxMs: number;
   opsLoop: ProcessMetrics;
+  /** Acknowledged operations (participants' and measuring clients') per second of the operations. */
+  ackedPerS: number;
+  /** Per instance, in order: CPU during the operations (% of a core), RSS at the end (MB). */
+  cpuPercentEach: number[];
+  rssEndMBEach: number[];
+  /** Per instance: the longest event-loop stall while joining, and during the operations (ms). */
+  joinLoopMaxEach: number[];
+  opsLoopMaxEach: number[];
 }
 
 function cpuUs(m: ProcessMetrics): number {
   return m.cpuUserUs + m.cpuSystemUs;
 }
 
-async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
-  const log = (s: string) => process.stdout.write(`[${kind}] ${s}\n`);
+async function runOne(
+  kind: TargetKind,
+  o: LoadOptions,
+  setup: Setup = { instances: 1, cluster: false },
+): Promise<LoadResult> {
   const target: Target = await startTarget(kind, {
-    instances: o.instances,
+    instances: setup.instances,
+    cluster: setup.cluster,
     env: LOAD_SERVER_ENV,
     ...(o.profileDir ? { profileDir: o.profileDir } : {}),
   });
+  const log = (s: string) => process.stdout.write(`[${kind}, ${target.label}] ${s}\n`);
+  log(`started on ${target.urls.join(' ')}`);
   const workers: ChildProcess[] = [];
   const measurers: FullClient[] = [];
   try {
@@ -121,7 +161,7 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
       const creds = kind === 'pajataulu' ? { token: await joinToken(url, code) } : undefined;
       measurers.push(await connectFull(kind, url, room, creds, `Mittaaja ${i + 1}`));
     }
-    const base = await readMetrics(target, true);
+    const base = combine(await readInstanceMetrics(target, true));
 
     // Participants join at the set rate, spread over the worker processes.
     const joinStart = Date.now();
@@ -141,7 +181,8 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
       `${connected} participants joined in ${fmt(joinSeconds)} s${joinFailed ? ` (${joinFailed} failed: ${joined.find((j) => j.firstError)?.firstError})` : ''}`,
     );
     await sleep(SETTLE_MS);
-    const idle = await readMetrics(target, true);
+    const idleEach = await readInstanceMetrics(target, true);
+    const idle = combine(idleEach);
 
     // Operations: the workers' share, and the measuring clients' timed ones.
     const measuredRate = o.measurers * MEASURER_OPS_PER_SECOND;
@@ -154,6 +195,7 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
     const expected = new Map<string, [number, number]>();
     const uncertain = new Set<string>();
     let measuredOps = 0;
+    let measuredAcked = 0;
     measurers.forEach((m, j) => {
       m.doc.on('update', () => {
         const now = performance.now();
@@ -189,6 +231,7 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
             pending.delete(id);
             measuredOps--;
           } else {
+            if (ack) measuredAcked++;
             expected.set(id, [x, y]);
             uncertain.delete(id);
           }
@@ -218,7 +261,8 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
         return r;
       }),
     );
-    const end = await readMetrics(target);
+    const endEach = await readInstanceMetrics(target);
+    const end = combine(endEach);
     // Let the last updates arrive; whatever is still missing after that is lost.
     const drainStart = Date.now();
     while (pending.size > 0 && Date.now() - drainStart < DRAIN_MS) await sleep(50);
@@ -250,8 +294,11 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
     for (const r of reports)
       for (const [c, n] of Object.entries(r.refusedCodes))
         refusedCodes[c] = (refusedCodes[c] ?? 0) + n;
+    const cpuPercent = (from: ProcessMetrics, to: ProcessMetrics) =>
+      ((cpuUs(to) - cpuUs(from)) / 1000 / (opsSeconds * 1000)) * 100;
     return {
       kind,
+      label: target.label,
       connected,
       joinFailed,
       joinSeconds,
@@ -267,7 +314,7 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
       refusedCodes,
       ackP95: percentile(ackLatencies, 95),
       reconnects: sum((r) => r.reconnects),
-      cpuPercent: ((cpuUs(end) - cpuUs(idle)) / 1000 / (opsSeconds * 1000)) * 100,
+      cpuPercent: cpuPercent(idle, end),
       rssIdleMB: idle.rssBytes / 2 ** 20,
       rssEndMB: end.rssBytes / 2 ** 20,
       idleBytesPerParticipant: connected > 0 ? (idle.rssBytes - base.rssBytes) / connected : NaN,
@@ -277,6 +324,11 @@ async function runOne(kind: TargetKind, o: LoadOptions): Promise<LoadResult> {
       pointerPerClientPerS: sum((r) => r.pointerMessages) / clientSeconds,
       joinLoopMaxMs: idle.loopMaxMs,
       opsLoop: end,
+      ackedPerS: (sum((r) => r.opsAcked) + measuredAcked) / opsSeconds,
+      cpuPercentEach: endEach.map((m, i) => cpuPercent(idleEach[i]!, m)),
+      rssEndMBEach: endEach.map((m) => m.rssBytes / 2 ** 20),
+      joinLoopMaxEach: idleEach.map((m) => m.loopMaxMs),
+      opsLoopMaxEach: endEach.map((m) => m.loopMaxMs),
     };
   } finally {
     for (const m of measurers) m.close();
@@ -328,8 +380,23 @@ export async function benchLoad(args: Args): Promise<void> {
     `load: ${o.clients} participants joining at ${o.joinRate}/s, ${o.rate} ops/s for ${o.durationS} s, ` +
       `${o.measurers} measuring clients, ${o.workers} participant processes\n`,
   );
+  const cluster = o.instances > 1;
+  if (cluster) {
+    // Fail before the first run, not after it, when PostgreSQL or Redis is not there.
+    const { databaseUrl, redisUrl } = clusterServices();
+    await checkClusterServices(databaseUrl, redisUrl);
+  }
   process.stdout.write(`${machineLine()}\n`);
   const ours = await runOne('pajataulu', o);
+  const clustered: LoadResult[] = [];
+  if (cluster) {
+    // One instance in cluster mode too, so the cost of the storage and of the fan-out between
+    // instances show separately.
+    for (const instances of [1, o.instances]) {
+      process.stdout.write(`${machineLine()}\n`);
+      clustered.push(await runOne('pajataulu', o, { instances, cluster: true }));
+    }
+  }
   let base: LoadResult | undefined;
   if (boolFlag(args, 'baseline')) {
     try {
@@ -341,7 +408,57 @@ export async function benchLoad(args: Args): Promise<void> {
     }
   }
   report(ours, base);
+  if (clustered.length > 0) reportInstances([ours, ...clustered]);
   process.stdout.write(`after the run: ${machineLine()}\n`);
+}
+
+/** The set-ups side by side: the embedded default, then cluster mode with 1 and N instances. */
+function reportInstances(runs: LoadResult[]): void {
+  const each = (values: number[], unit: string) =>
+    `${values.map((v) => fmt(v, 0)).join(' / ')} ${unit}`;
+  const cell = (f: (x: LoadResult) => string) => runs.map(f);
+  const num = (n: number, unit: string, digits = 1) => `${fmt(n, digits)} ${unit}`.trim();
+  printGrid(
+    'Instances (same load, same run; per-instance figures in instance order)',
+    ['', ...runs.map((x) => x.label)],
+    [
+      ['participants connected', ...cell((x) => num(x.connected, ''))],
+      ['join failures', ...cell((x) => num(x.joinFailed, ''))],
+      [
+        'latency p50 (op → visible at every other measuring client)',
+        ...cell((x) => num(percentile(x.latencies, 50), 'ms')),
+      ],
+      ['latency p95', ...cell((x) => num(percentile(x.latencies, 95), 'ms'))],
+      ['latency p99', ...cell((x) => num(percentile(x.latencies, 99), 'ms'))],
+      [
+        'lost: never visible everywhere',
+        ...cell((x) => `${fmt(x.notVisible)} of ${fmt(x.measuredOps)}`),
+      ],
+      [
+        'lost: final positions wrong or missing',
+        ...cell((x) => `${fmt(x.finalMismatches)} of ${fmt(x.finalChecked)}`),
+      ],
+      ['throughput (acknowledged ops)', ...cell((x) => num(x.ackedPerS, 'ops/s'))],
+      [
+        'ops refused / without acknowledgement',
+        ...cell((x) => `${fmt(x.opsRefused)} / ${fmt(x.opsTimedOut)}`),
+      ],
+      ['command acknowledgement p95', ...cell((x) => num(x.ackP95, 'ms'))],
+      ['server CPU, all instances', ...cell((x) => num(x.cpuPercent, '% of a core', 0))],
+      ['server CPU per instance', ...cell((x) => each(x.cpuPercentEach, '%'))],
+      ['server RSS at the end, all instances', ...cell((x) => num(x.rssEndMB, 'MB', 0))],
+      ['server RSS per instance', ...cell((x) => each(x.rssEndMBEach, 'MB'))],
+      ['received per client per second', ...cell((x) => num(x.bytesPerClientPerS, 'bytes', 0))],
+      [
+        'event-loop stall max, joining, per instance',
+        ...cell((x) => each(x.joinLoopMaxEach, 'ms')),
+      ],
+      [
+        'event-loop stall max, operations, per instance',
+        ...cell((x) => each(x.opsLoopMaxEach, 'ms')),
+      ],
+    ],
+  );
 }
 
 function report(ours: LoadResult, base?: LoadResult): void {
@@ -376,7 +493,7 @@ function report(ours: LoadResult, base?: LoadResult): void {
       r('event-loop delay p95, operations', 'ms', (x) => x.opsLoop.loopP95Ms),
       r('event-loop delay max, operations', 'ms', (x) => x.opsLoop.loopMaxMs),
     ],
-    ['Pajataulu', '@y/websocket-server'],
+    [`Pajataulu (${ours.label})`, '@y/websocket-server'],
   );
   if (Object.keys(ours.refusedCodes).length > 0)
     process.stdout.write(`\nrefusals: ${JSON.stringify(ours.refusedCodes)}\n`);
