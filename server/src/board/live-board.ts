@@ -479,12 +479,21 @@ export class LiveBoard {
   /** Applies updates other instances committed and passes the change on to local replicas. */
   private applyRemote(updates: Uint8Array[], info: CommitInfo): void {
     if (updates.length === 0) return;
-    const before = Y.encodeStateVector(this.doc);
-    this.doc.transact(() => {
-      for (const u of updates) Y.applyUpdate(this.doc, u);
-    }, REMOTE_ORIGIN);
-    const diff = Y.encodeStateAsUpdate(this.doc, before);
-    this.hooks.committed(this.id, diff, emptyOutcome(), info);
+    // What this transaction changed, as Yjs reports it: a diff against the state vector before
+    // would carry the document's whole delete set every time, which grows with every move.
+    let diff: Uint8Array | undefined;
+    const onUpdate = (update: Uint8Array, origin: unknown) => {
+      if (origin === REMOTE_ORIGIN) diff = update;
+    };
+    this.doc.on('update', onUpdate);
+    try {
+      this.doc.transact(() => {
+        for (const u of updates) Y.applyUpdate(this.doc, u);
+      }, REMOTE_ORIGIN);
+    } finally {
+      this.doc.off('update', onUpdate);
+    }
+    this.hooks.committed(this.id, diff ?? Y.mergeUpdates([]), emptyOutcome(), info);
   }
 
   /** The board was erased (by an operator, through another instance): refuse and unload. */
