@@ -208,6 +208,7 @@ export {
   SceneError,
   boxesMeet,
   buildScene,
+  sceneSize,
   type Box,
   type Scene,
   type SceneItem,

@@ -46,7 +46,7 @@ export class ExportScaleError extends Error {
 }
 
 /** The largest scale (two decimals, rounded down) at which the scene fits the limits. */
-export function maxExportScale(scene: Scene): number {
+export function maxExportScale(scene: { width: number; height: number }): number {
   const byArea = Math.sqrt(MAX_EXPORT_PIXELS / (scene.width * scene.height));
   const bySide = MAX_EXPORT_SIDE / Math.max(scene.width, scene.height);
   const fits = Math.min(MAX_EXPORT_SCALE, Math.floor(Math.min(byArea, bySide) * 100) / 100);

@@ -4,7 +4,7 @@ import { applyCommand, initBoardDoc, type ApplyContext } from './apply.js';
 import { BOARD_SCHEMA_VERSION, readBoard, type BoardState, type Note } from './board.js';
 import { NOTE_SIZE } from './limits.js';
 import { PrivateState } from './private-state.js';
-import { buildScene, MIN_SCENE_WIDTH, SceneError, type SceneText } from './scene.js';
+import { buildScene, sceneSize, MIN_SCENE_WIDTH, SceneError, type SceneText } from './scene.js';
 import { buildTemplate } from './templates.js';
 
 function trustBoard(): BoardState {
@@ -54,6 +54,18 @@ describe('the export scene', () => {
       expect(n.box.y + NOTE_SIZE).toBeLessThanOrEqual(scene.height);
     }
     expect(scene.width).toBeGreaterThanOrEqual(65_000);
+  });
+
+  it('its size is known without building it, for the whole board and for a prompt', () => {
+    const b = trustBoard();
+    b.notes = [note('a', { group: 'g3', x: 9_000, y: -3_000 }), note('b', { x: -200 })];
+    for (const promptId of [undefined, b.prompts[1]!.id]) {
+      const scene = buildScene(b, { locale: 'fi', now: 0, promptId });
+      expect(sceneSize(b, { locale: 'fi', now: 0, promptId })).toEqual({
+        width: scene.width,
+        height: scene.height,
+      });
+    }
   });
 
   it('an empty board is still a picture with its title', () => {

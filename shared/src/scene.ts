@@ -370,11 +370,8 @@ function formatDate(locale: Locale, now: number): string {
   }).format(new Date(now));
 }
 
-/**
- * The picture of a board (or of one prompt) in image space at 1×: one board unit is one pixel.
- * Throws SceneError when the prompt does not exist.
- */
-export function buildScene(board: BoardState, opts: SceneOptions): Scene {
+/** What is drawn and where, before any item is made: the header and the content's bounds. */
+function layout(board: BoardState, opts: SceneOptions) {
   const text = SCENE_TEXT[opts.locale];
   const prompt = opts.promptId ? board.prompts.find((p) => p.id === opts.promptId) : undefined;
   if (opts.promptId && !prompt) throw new SceneError(`no prompt ${opts.promptId} on this board`);
@@ -474,6 +471,49 @@ export function buildScene(board: BoardState, opts: SceneOptions): Scene {
     y += LEGEND_ROW;
   }
   const headerBox = { x: 0, y: 0, w: width, h: y };
+  return {
+    prompt,
+    prompts,
+    notes,
+    wheel,
+    content,
+    width,
+    inner,
+    header,
+    headerBox,
+    groupColor,
+    groupLabel,
+  };
+}
+
+/** The picture's size at 1×, without building it: cheap enough to run on every change. */
+export function sceneSize(
+  board: BoardState,
+  opts: SceneOptions,
+): { width: number; height: number } {
+  const { content, width, headerBox } = layout(board, opts);
+  return { width, height: Math.ceil(headerBox.h + HEADER_GAP + content.h + SCENE_MARGIN) };
+}
+
+/**
+ * The picture of a board (or of one prompt) in image space at 1×: one board unit is one pixel.
+ * Throws SceneError when the prompt does not exist.
+ */
+export function buildScene(board: BoardState, opts: SceneOptions): Scene {
+  const {
+    prompt,
+    prompts,
+    notes,
+    wheel,
+    content,
+    width,
+    inner,
+    header,
+    headerBox,
+    groupColor,
+    groupLabel,
+  } = layout(board, opts);
+  const y = headerBox.h;
 
   // The board below the header, its content's top-left corner at the margin.
   const top = y + HEADER_GAP;

@@ -233,11 +233,6 @@ function LiveBoard({
   const [freshNote, setFreshNote] = useState<string>();
 
   const board = state.board;
-  // The committed board for the export section, read again only when the board changes.
-  const committed = useMemo(
-    () => (panel && role === 'facilitator' && board ? readBoard(conn.doc) : null),
-    [board, panel, role, conn],
-  );
   // Undo and redo of this user's own edits; the history lives as long as the page.
   const undoHistory = useMemo(() => new UndoHistory(), []);
   const [, setHistoryVersion] = useState(0);
@@ -1008,7 +1003,7 @@ function LiveBoard({
               facilitatorKey={
                 'facilitatorKey' in resolved.creds ? resolved.creds.facilitatorKey : ''
               }
-              board={committed ?? readBoard(conn.doc)}
+              board={board}
               onParticipantExport={(allowed) =>
                 conn.run({ type: 'board.update', participantExport: allowed })
               }

@@ -6,7 +6,7 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
-  buildScene,
+  sceneSize,
   EXPORT_SCALES,
   ErrorCode,
   maxExportScale,
@@ -29,7 +29,7 @@ export function ExportSection({
   boardId: string;
   code: string;
   facilitatorKey: string;
-  /** The committed board, read when the section is shown. */
+  /** The board as shown (its size decides which picture sizes fit). */
   board: BoardState;
   onParticipantExport: (allowed: boolean) => void;
 }) {
@@ -46,9 +46,12 @@ export function ExportSection({
   const current = board.meta.participantExport;
   const allowed = asked && asked.from === current ? asked.want : current;
 
+  // Only the size: building the whole scene on every change would cost a large board its frames.
+  // A prompt deleted while chosen falls back to the whole board.
+  const promptId = board.prompts.some((p) => p.id === area) ? area : undefined;
   const scene = useMemo(
-    () => buildScene(board, { locale: currentLanguage(), now: 0, promptId: area || undefined }),
-    [board, area],
+    () => sceneSize(board, { locale: currentLanguage(), now: 0, promptId }),
+    [board, promptId],
   );
   const maxScale = maxExportScale(scene);
 
@@ -59,7 +62,7 @@ export function ExportSection({
     const query = new URLSearchParams({ lang: currentLanguage() });
     if (format === 'png') {
       query.set('scale', String(scale));
-      if (area) query.set('prompt', area);
+      if (promptId) query.set('prompt', promptId);
     }
     if (format === 'pdf') {
       query.set('paper', paper);
@@ -115,7 +118,11 @@ export function ExportSection({
         <legend>{t('export.picture')}</legend>
         <label className="field">
           {t('export.area')}
-          <select value={area} onChange={(e) => setArea(e.target.value)} data-testid="export-area">
+          <select
+            value={promptId ?? ''}
+            onChange={(e) => setArea(e.target.value)}
+            data-testid="export-area"
+          >
             <option value="">{t('export.wholeBoard')}</option>
             {board.prompts.map((p) => (
               <option key={p.id} value={p.id}>
