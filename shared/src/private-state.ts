@@ -61,6 +61,8 @@ export interface PrivateView {
   roundVotes(roundId: string): ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** Whether `actor` gave `reaction` to a note. */
   hasReacted(noteId: string, reaction: string, actor: string): boolean;
+  /** The reactions `actor` gave, per note (notes without any left out). */
+  reactionsBy(actor: string): Map<string, string[]>;
   /** A participant's station (a prompt id), if they have one. */
   stationOf(participantId: string): string | undefined;
   /** Participants per station, and per station and group. */
@@ -105,6 +107,17 @@ export class PrivateState implements PrivateView {
   }
   hasReacted(noteId: string, reaction: string, actor: string): boolean {
     return this.reactions.get(noteId)?.has(`${reaction}\u0000${actor}`) ?? false;
+  }
+  reactionsBy(actor: string): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    const suffix = `\u0000${actor}`;
+    for (const [noteId, set] of this.reactions) {
+      const mine = [...set]
+        .filter((k) => k.endsWith(suffix))
+        .map((k) => k.slice(0, -suffix.length));
+      if (mine.length > 0) out.set(noteId, mine.sort());
+    }
+    return out;
   }
   stationOf(participantId: string): string | undefined {
     return this.stations.get(participantId);

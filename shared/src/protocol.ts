@@ -2,6 +2,7 @@
  * The wire protocol: its version, the closed set of error codes, the close codes of the sync
  * endpoint, and the shapes of the socket.io events. docs/PROTOCOL.md describes the same in prose.
  */
+import type { Reaction } from './board.js';
 
 /**
  * Bumped whenever a change would make an older client misbehave. The server refuses a client that
@@ -149,6 +150,8 @@ export interface SessionInfo {
   station?: string;
   /** The participant's own dots, per open or closed round: round id → note id → dots. */
   votes: Record<string, Record<string, number>>;
+  /** The participant's own reactions: note id → the reactions they gave it. */
+  reactions: Record<string, Reaction[]>;
   /** Server time in ms since the epoch, for clock-offset estimates. */
   serverTime: number;
 }
@@ -203,6 +206,8 @@ export interface ServerToClientEvents {
   votes: (change: { roundId: string; byNote: Record<string, number> }) => void;
   /** The participant was put in a station (sent to that participant only). */
   station: (promptId: string) => void;
+  /** The participant's own reactions to a note changed (sent to that participant only). */
+  reactions: (change: { noteId: string; mine: Reaction[] }) => void;
 }
 
 /** socket.io events a client emits. */

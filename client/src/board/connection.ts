@@ -22,6 +22,7 @@ import {
   type OffstageNote,
   type PointerInfo,
   type PresenceInfo,
+  type Reaction,
   type SessionInfo,
 } from '@pajataulu/shared';
 import { NotesReader } from './notes-reader.js';
@@ -69,6 +70,7 @@ export interface ChannelEvents {
   removed: () => void;
   votes: (c: { roundId: string; byNote: Record<string, number> }) => void;
   station: (promptId: string) => void;
+  reactions: (c: { noteId: string; mine: Reaction[] }) => void;
 }
 
 /** The command channel (socket.io in the app). */
@@ -106,6 +108,8 @@ export interface ConnectionState {
   /** Commands not yet acknowledged. */
   queued: number;
   myVotes: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** The reactions this participant gave, per note. */
+  myReactions: Readonly<Record<string, readonly Reaction[]>>;
   station: string | undefined;
   pointer: PointerInfo | undefined;
   /** Server time minus local time, in ms (for the timer). */
@@ -191,6 +195,7 @@ export class BoardConnection {
       ),
       queued: this.queue.pending.length,
       myVotes: {},
+      myReactions: {},
       station: undefined,
       pointer: undefined,
       clockOffset: 0,
@@ -229,6 +234,7 @@ export class BoardConnection {
         session: s,
         own,
         myVotes: s.votes,
+        myReactions: s.reactions ?? {},
         station: s.station,
         clockOffset: s.serverTime - Date.now(),
       };
@@ -251,6 +257,9 @@ export class BoardConnection {
       this.set({ myVotes: { ...this.state.myVotes, [roundId]: byNote } }),
     );
     command.on('station', (station) => this.set({ station }));
+    command.on('reactions', ({ noteId, mine }) =>
+      this.set({ myReactions: { ...this.state.myReactions, [noteId]: mine } }),
+    );
     docChannel.onSynced((synced) => {
       this.state = { ...this.state, synced };
       this.refresh();

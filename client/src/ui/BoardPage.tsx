@@ -631,6 +631,7 @@ function LiveBoard({
               canVote={role === 'participant'}
               openRound={openRound}
               myDots={myDots}
+              myReactions={state.myReactions}
               dotsLeft={dotsLeft}
               groupLabels={groupLabels}
               run={act}
@@ -905,6 +906,7 @@ function LiveBoard({
               note={actionsNote}
               round={openRound}
               myDotsHere={myDots[actionsNote.id] ?? 0}
+              mine={state.myReactions[actionsNote.id]}
               dotsLeft={dotsLeft}
               canVote={role === 'participant' && actionsNote.offstage === null}
               canReact={actionsNote.offstage === null && !actionsNote.pending}

@@ -8,6 +8,7 @@ import {
   MAX_NOTE_TEXT_LENGTH,
   NOTE_SIZE,
   REACTIONS,
+  type Reaction,
   randomId,
   type CommandInput,
   type Prompt,
@@ -33,6 +34,8 @@ export interface ListViewProps {
   canVote: boolean;
   openRound: VoteRound | undefined;
   myDots: Readonly<Record<string, number>>;
+  /** The reactions this user gave, per note. */
+  myReactions: Readonly<Record<string, readonly Reaction[]>>;
   dotsLeft: number;
   groupLabels: ReadonlyMap<string, string>;
   run: (c: CommandInput) => void;
@@ -119,6 +122,7 @@ function NoteItem(props: ListViewProps & { note: ViewNote; prompts: Prompt[] }) 
               className="small-button"
               onClick={() => props.run({ type: 'reaction.toggle', noteId: n.id, reaction: r })}
               aria-label={`${t(`reactions.${r}`)}: ${n.reactions[r] ?? 0}`}
+              aria-pressed={props.myReactions[n.id]?.includes(r) ?? false}
             >
               {REACTION_EMOJI[r]} {n.reactions[r] ?? 0}
             </button>

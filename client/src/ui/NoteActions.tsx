@@ -17,6 +17,8 @@ export function NoteActions(props: {
   note: ViewNote;
   round: VoteRound | undefined;
   myDotsHere: number;
+  /** The reactions this user gave the note. */
+  mine?: readonly Reaction[] | undefined;
   dotsLeft: number;
   canVote: boolean;
   canReact: boolean;
@@ -72,6 +74,7 @@ export function NoteActions(props: {
               type="button"
               onClick={() => props.onReact(r)}
               aria-label={t(`reactions.${r}`)}
+              aria-pressed={props.mine?.includes(r) ?? false}
               data-testid={`react-${r}`}
             >
               {REACTION_EMOJI[r]} {props.note.reactions[r] ?? 0}

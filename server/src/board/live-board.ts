@@ -84,6 +84,8 @@ export interface BatchOutcome {
   votes: Map<string, Set<string>>;
   /** Participants put in a station in this batch: participant id → station prompt id. */
   stations: Map<string, string>;
+  /** Notes whose reactions from a participant changed: participant id → note ids. */
+  reactions: Map<string, Set<string>>;
 }
 
 /** Where a change to a live board came from, and where it stands in the board's commit order. */
@@ -369,6 +371,7 @@ export class LiveBoard {
       keyRotated: false,
       votes: new Map(),
       stations: new Map(),
+      reactions: new Map(),
     };
     const outcomes: Outcome[] = [];
     this.doc.on('update', onUpdate);
@@ -578,6 +581,11 @@ export class LiveBoard {
         rounds.add(e.roundId);
       }
       if (e.kind === 'station') outcome.stations.set(e.participantId, e.promptId);
+      if (e.kind === 'reaction' && e.actor !== 'facilitator') {
+        let notes = outcome.reactions.get(e.actor);
+        if (!notes) outcome.reactions.set(e.actor, (notes = new Set()));
+        notes.add(e.noteId);
+      }
       if (e.kind === 'revoke') outcome.revoked.push(e.participantId);
       if (e.kind === 'rotateKey') {
         commit.facilitatorKeyHash = hashSecret(e.key);
@@ -707,6 +715,7 @@ export function emptyOutcome(): BatchOutcome {
     keyRotated: false,
     votes: new Map(),
     stations: new Map(),
+    reactions: new Map(),
   };
 }
 

@@ -16,6 +16,7 @@ import {
   type CommandAck,
   type PointerInfo,
   type PresenceInfo,
+  type Reaction,
   type ServerToClientEvents,
 } from '@pajataulu/shared';
 import { authenticate, type Credentials } from '../board/auth.js';
@@ -219,6 +220,9 @@ export class CommandGateway {
           ? board.state.notesBy(pid).filter((id) => board.state.offstage(id)?.state !== 'hidden')
           : [],
         votes: pid ? myVotes(board, pid) : {},
+        reactions: pid
+          ? (Object.fromEntries(board.state.reactionsBy(pid)) as Record<string, Reaction[]>)
+          : {},
         offstage: offstage.map(toOffstageNote),
         serverTime: Date.now(),
       });
@@ -280,7 +284,7 @@ export class CommandGateway {
           : participantRoom(boardId, key.slice('participant:'.length));
       this.io.to(room).emit('offstage', change);
     }
-    if (outcome.votes.size > 0 || outcome.stations.size > 0)
+    if (outcome.votes.size > 0 || outcome.stations.size > 0 || outcome.reactions.size > 0)
       void this.sendPersonal(boardId, outcome);
     for (const pid of outcome.revoked) {
       const room = participantRoom(boardId, pid);
@@ -304,6 +308,13 @@ export class CommandGateway {
     }
     for (const [pid, promptId] of outcome.stations)
       this.io.to(participantRoom(boardId, pid)).emit('station', promptId);
+    for (const [pid, notes] of outcome.reactions) {
+      const mine = board.state.reactionsBy(pid);
+      for (const noteId of notes)
+        this.io
+          .to(participantRoom(boardId, pid))
+          .emit('reactions', { noteId, mine: (mine.get(noteId) ?? []) as Reaction[] });
+    }
   }
 
   private presenceOf(boardId: string): PresenceInfo {

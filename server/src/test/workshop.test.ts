@@ -59,6 +59,44 @@ describe('running a workshop through real sockets', () => {
     });
   });
 
+  it('a participant is told which reactions are theirs, on every tab and after a reload, and nobody else is', async () => {
+    const board = await createBoardWith(fx.server.url, { template: 'blank' });
+    const f = await connect(board.boardId, { facilitatorKey: board.facilitatorKey });
+    const me = await joinAs(fx.server.url, board.code, {});
+    const tab1 = await connect(board.boardId, { token: me.token });
+    const tab2 = await connect(board.boardId, { token: me.token });
+    const other = await connect(board.boardId, {
+      token: (await joinAs(fx.server.url, board.code, {})).token,
+    });
+    const noteId = newId();
+    await f.command({ type: 'note.add', id: noteId, x: 0, y: 0, text: 'reagoi' });
+    const seen: Record<string, { noteId: string; mine: string[] }[]> = { tab2: [], other: [] };
+    tab2.socket.on('reactions', (c: { noteId: string; mine: string[] }) => seen['tab2']!.push(c));
+    other.socket.on('reactions', (c: { noteId: string; mine: string[] }) => seen['other']!.push(c));
+
+    await tab1.command({ type: 'reaction.toggle', noteId, reaction: 'heart' });
+    await tab1.command({ type: 'reaction.toggle', noteId, reaction: 'idea' });
+    await other.command({ type: 'reaction.toggle', noteId, reaction: 'clap' });
+    await waitFor(
+      () => seen['tab2']!.at(-1)?.mine.join() === 'heart,idea',
+      2_000,
+      'the other tab hears of my reactions',
+    );
+    // The other participant hears only of their own.
+    await waitFor(
+      () => seen['other']!.length === 1,
+      2_000,
+      'the other participant hears of theirs',
+    );
+    expect(seen['other']).toEqual([{ noteId, mine: ['clap'] }]);
+
+    const reloaded = await connect(board.boardId, { token: me.token });
+    expect(reloaded.session?.reactions).toEqual({ [noteId]: ['heart', 'idea'] });
+    await reloaded.command({ type: 'reaction.toggle', noteId, reaction: 'heart' });
+    await waitFor(() => seen['tab2']!.at(-1)?.mine.join() === 'idea', 2_000, 'taken back');
+    expect(f.session?.reactions).toEqual({});
+  });
+
   it('a timer that runs out reveals private writing, on the server’s clock', async () => {
     const board = await createBoardWith(fx.server.url, {});
     const f = await connect(board.boardId, { facilitatorKey: board.facilitatorKey });
