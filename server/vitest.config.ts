@@ -5,7 +5,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     globalSetup: ['src/test/build-is-current.ts'],
-    testTimeout: 30_000,
+    // Generous: the fault and cluster tests restart processes, and CI machines can be busy.
+    testTimeout: 60_000,
     hookTimeout: 30_000,
   },
 });
