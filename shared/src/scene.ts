@@ -471,7 +471,11 @@ function layout(board: BoardState, opts: SceneOptions) {
     y += LEGEND_ROW;
   }
   const headerBox = { x: 0, y: 0, w: width, h: y };
+  // The board below the header.
+  const top = y + HEADER_GAP;
   return {
+    height: Math.ceil(top + content.h + SCENE_MARGIN),
+    top,
     prompt,
     prompts,
     notes,
@@ -491,8 +495,8 @@ export function sceneSize(
   board: BoardState,
   opts: SceneOptions,
 ): { width: number; height: number } {
-  const { content, width, headerBox } = layout(board, opts);
-  return { width, height: Math.ceil(headerBox.h + HEADER_GAP + content.h + SCENE_MARGIN) };
+  const { width, height } = layout(board, opts);
+  return { width, height };
 }
 
 /**
@@ -512,11 +516,11 @@ export function buildScene(board: BoardState, opts: SceneOptions): Scene {
     headerBox,
     groupColor,
     groupLabel,
+    top,
+    height,
   } = layout(board, opts);
-  const y = headerBox.h;
 
-  // The board below the header, its content's top-left corner at the margin.
-  const top = y + HEADER_GAP;
+  // The content's top-left corner at the margin, centred when narrower than the header.
   const dx = SCENE_MARGIN - content.x + Math.max(0, (inner - content.w) / 2);
   const dy = top - content.y;
   const items: SceneItem[] = [...header];
@@ -543,7 +547,7 @@ export function buildScene(board: BoardState, opts: SceneOptions): Scene {
   }
   return {
     width,
-    height: Math.ceil(top + content.h + SCENE_MARGIN),
+    height,
     background: PAGE_BACKGROUND,
     items,
     header: headerBox,

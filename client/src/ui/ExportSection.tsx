@@ -98,11 +98,16 @@ export function ExportSection({
     }
   }
 
-  const megabytes = new Intl.NumberFormat(currentLanguage(), {
-    style: 'unit',
-    unit: 'megabyte',
-    maximumFractionDigits: 1,
-  });
+  const language = currentLanguage();
+  const megabytes = useMemo(
+    () =>
+      new Intl.NumberFormat(language, {
+        style: 'unit',
+        unit: 'megabyte',
+        maximumFractionDigits: 1,
+      }),
+    [language],
+  );
   const progress =
     busy === undefined
       ? ''

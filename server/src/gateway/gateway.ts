@@ -12,6 +12,7 @@ import {
   MAX_COMMAND_MESSAGE_BYTES,
   parseEnvelope,
   PROTOCOL_VERSION,
+  REACTIONS,
   type ClientToServerEvents,
   type CommandAck,
   type PointerInfo,
@@ -308,13 +309,13 @@ export class CommandGateway {
     }
     for (const [pid, promptId] of outcome.stations)
       this.io.to(participantRoom(boardId, pid)).emit('station', promptId);
-    for (const [pid, notes] of outcome.reactions) {
-      const mine = board.state.reactionsBy(pid);
+    // Per note touched, not a scan of every reaction on the board: this runs after every batch.
+    for (const [pid, notes] of outcome.reactions)
       for (const noteId of notes)
-        this.io
-          .to(participantRoom(boardId, pid))
-          .emit('reactions', { noteId, mine: (mine.get(noteId) ?? []) as Reaction[] });
-    }
+        this.io.to(participantRoom(boardId, pid)).emit('reactions', {
+          noteId,
+          mine: REACTIONS.filter((r) => board.state.hasReacted(noteId, r, pid)),
+        });
   }
 
   private presenceOf(boardId: string): PresenceInfo {
