@@ -8,9 +8,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
 import { PROTOCOL_VERSION } from '@pajataulu/shared';
-import { BoardRegistry } from './board/registry.js';
+import { BoardRegistry, type RegistryOptions } from './board/registry.js';
 import type { RedisCluster } from './cluster/redis.js';
 import type { Config } from './config.js';
+import { faults } from './faults.js';
 import { CommandGateway } from './gateway/gateway.js';
 import { createApi } from './http/api.js';
 import { createLogger } from './log.js';
@@ -38,15 +39,19 @@ export interface App {
   close(): Promise<void>;
 }
 
-export function createApp(
-  config: Config,
-  storage: Storage,
-  opts: { cluster?: RedisCluster } = {},
-): App {
+export interface AppOptions {
+  /** Redis between instances (cluster mode). */
+  cluster?: RedisCluster;
+  /** Test seam, passed to the registry: see {@link RegistryOptions.beforeApply}. */
+  beforeApply?: RegistryOptions['beforeApply'];
+}
+
+export function createApp(config: Config, storage: Storage, opts: AppOptions = {}): App {
   const cluster = opts.cluster;
   const registry = new BoardRegistry(storage, {
     idleUnloadMs: config.boardIdleUnloadMs,
     compactAfterUpdates: config.compactAfterUpdates,
+    ...(opts.beforeApply ? { beforeApply: opts.beforeApply } : {}),
   });
   const web = express();
   web.disable('x-powered-by');
@@ -59,7 +64,7 @@ export function createApp(
   });
 
   web.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', protocol: PROTOCOL_VERSION, liveBoards: registry.size });
+    res.json({ status: 'ok', protocol: PROTOCOL_VERSION, liveBoards: registry.size, faults });
   });
   web.use(
     '/api',

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import type { RedisCluster } from './cluster/redis.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { installProcessGuards } from './faults.js';
 import { createLogger, setLogLevel } from './log.js';
 import { startMetricsIpc } from './metrics-ipc.js';
 import { openSqliteStorage } from './storage/sqlite.js';
@@ -13,6 +14,7 @@ const log = createLogger('main');
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 async function main(): Promise<void> {
+  installProcessGuards();
   let config;
   try {
     config = loadConfig(process.env, { clientDir: path.resolve(here, '../../client/dist') });

@@ -12,6 +12,7 @@ import {
 } from '@pajataulu/shared';
 import {
   BoardConnection,
+  MAX_INTERNAL_RETRIES,
   MAX_RETRY_DELAY_MS,
   RETRY_DELAY_MS,
   retryDelay,
@@ -279,6 +280,23 @@ describe('BoardConnection: refusals', () => {
     expect(channel.types()).toEqual(['note.add', 'note.add']);
     await answer();
     expect(channel.types()).toEqual(['note.add', 'note.add', 'note.update']);
+  });
+
+  it('gives up on a command refused as internal after a few retries, and sends what follows', async () => {
+    vi.useFakeTimers();
+    const { channel, conn, answer } = setup();
+    channel.connect();
+    conn.run({ type: 'note.add', id: id(6), x: 0, y: 0, text: '' });
+    conn.run({ type: 'note.add', id: id(8), x: 0, y: 0, text: '' });
+    for (let i = 0; i <= MAX_INTERNAL_RETRIES; i++) {
+      await answer(refusal('internal'));
+      vi.advanceTimersByTime(MAX_RETRY_DELAY_MS);
+    }
+    expect(channel.sent.filter((s) => s.env.command.id === id(6))).toHaveLength(
+      MAX_INTERNAL_RETRIES + 1,
+    );
+    expect(conn.getState().lastError?.code).toBe('internal');
+    expect(channel.last().env.command).toMatchObject({ type: 'note.add', id: id(8) });
   });
 });
 

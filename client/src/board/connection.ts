@@ -37,6 +37,12 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.RateLimited,
   ErrorCode.Internal,
 ]);
+/**
+ * An `internal` refusal is retried this many times, then reported like any other refusal: the
+ * board behind it has been reloaded, so a retry usually succeeds, but a command that keeps
+ * failing must not hold up every command queued behind it.
+ */
+export const MAX_INTERNAL_RETRIES = 3;
 /** Wait before the first retry of a command that got no answer or a retryable refusal. */
 export const RETRY_DELAY_MS = 2_000;
 /** The longest wait between retries (the wait doubles with each retry of the same command). */
@@ -356,7 +362,11 @@ export class BoardConnection {
       if (current) this.flush();
       return;
     }
-    if (!ack.ok && RETRYABLE.has(ack.error.code)) {
+    if (
+      !ack.ok &&
+      RETRYABLE.has(ack.error.code) &&
+      (ack.error.code !== ErrorCode.Internal || this.retries < MAX_INTERNAL_RETRIES)
+    ) {
       if (current) this.retryLater();
       return;
     }

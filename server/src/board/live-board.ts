@@ -108,6 +108,15 @@ export interface LiveBoardHooks {
   ): void;
   /** The in-memory state can no longer be trusted (storage failed); drop and reload the board. */
   failed(boardId: string, err: unknown): void;
+  /**
+   * Applying a batch threw something nobody expected (a bug): the batch was refused and the board
+   * must be reloaded. `commandKey` names the command being applied when it threw, if any.
+   */
+  faulted(boardId: string, err: unknown, commandKey: string | undefined): void;
+  /** Whether a command (by its key) threw here before; it is then refused unapplied. */
+  poisoned(commandKey: string): boolean;
+  /** Test seam: see `RegistryOptions.beforeApply`. */
+  beforeApply?: (boardId: string, envelope: CommandEnvelope) => void;
 }
 
 export interface JoinRequest {
@@ -145,6 +154,8 @@ export class LiveBoard {
   private updatesSinceCompaction: number;
   /** Batches that changed the document since the board was loaded. */
   private batches = 0;
+  /** Key of the command being applied, so a throw can be pinned on it. */
+  private applying: string | undefined;
 
   /** The board's commit sequence the document holds (shared storage). */
   private seq: number;
@@ -251,11 +262,23 @@ export class LiveBoard {
   private async run(): Promise<void> {
     try {
       while (this.queue.length > 0 && !this.dead) {
-        await this.processBatch(this.queue.splice(0, MAX_JOBS_PER_BATCH));
+        const jobs = this.queue.splice(0, MAX_JOBS_PER_BATCH);
+        this.applying = undefined;
+        try {
+          await this.processBatch(jobs);
+        } catch (e) {
+          this.fault(jobs, e);
+        }
       }
     } finally {
       this.running = false;
-      for (const w of this.idleWaiters.splice(0)) w();
+      for (const w of this.idleWaiters.splice(0)) {
+        try {
+          w();
+        } catch (e) {
+          log.error('a waiter for the committed state failed', { board: this.id, err: e });
+        }
+      }
     }
   }
 
@@ -390,7 +413,17 @@ export class LiveBoard {
           outcomes.push({ kind: 'duplicate' });
           return;
         }
+        if (this.hooks.poisoned(key)) {
+          outcomes.push({
+            kind: 'refused',
+            error: err(ErrorCode.Internal, 'this command failed on the server; it is not retried'),
+          });
+          return;
+        }
+        this.applying = key;
+        this.hooks.beforeApply?.(this.id, job.envelope);
         const o = this.applyOne(job.session, job.envelope, at, commit, outcome);
+        this.applying = undefined;
         if (o.kind === 'applied') {
           this.remember(key);
           commit.commands.push({ actor: actorKey(job.session), commandId: job.envelope.id });
@@ -505,6 +538,23 @@ export class LiveBoard {
     const gone = err(ErrorCode.BoardNotFound, 'the board no longer exists');
     for (const j of [...batch, ...this.queue.splice(0)]) resolveRefused(j, gone);
     this.hooks.failed(this.id, new BoardErasedError());
+  }
+
+  /**
+   * A batch threw past its own handling. Nothing of it was committed or published, but the
+   * document may hold half of it: refuse the batch with `internal` (clients retry, and the
+   * command that threw is refused at once from then on), refuse what waits, and have the board
+   * reloaded from storage. Every other board goes on serving.
+   */
+  private fault(jobs: Job[], e: unknown): void {
+    this.dead = true;
+    const culprit = this.applying;
+    this.applying = undefined;
+    const internal = err(ErrorCode.Internal, 'unexpected server error; nothing was changed');
+    for (const j of jobs) resolveRefused(j, internal);
+    const waiting = err(ErrorCode.Unavailable, 'board is reloading; retry');
+    for (const j of this.queue.splice(0)) resolveRefused(j, waiting);
+    this.hooks.faulted(this.id, e, culprit);
   }
 
   private timer: NodeJS.Timeout | undefined;

@@ -3,7 +3,8 @@
  * idle. The registry is the only place that creates or drops a {@link LiveBoard}.
  */
 import * as Y from 'yjs';
-import { migrateDoc } from '@pajataulu/shared';
+import { migrateDoc, type CommandEnvelope } from '@pajataulu/shared';
+import { faults } from '../faults.js';
 import { createLogger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
 import {
@@ -25,9 +26,20 @@ const LOAD_ORIGIN = Symbol('pajataulu.load');
  */
 export const RESYNC_INTERVAL_MS = 2_000;
 
+/**
+ * Commands remembered per board as having thrown while being applied. A retry of one is refused at
+ * once, so a command that trips a bug cannot make its board reload again and again.
+ */
+export const MAX_POISONED_COMMANDS_PER_BOARD = 1_000;
+
 export interface RegistryOptions {
   idleUnloadMs: number;
   compactAfterUpdates: number;
+  /**
+   * Test seam: called just before each command is applied, inside the batch. A throw stands for a
+   * bug in a command handler. Not reachable from configuration.
+   */
+  beforeApply?: (boardId: string, envelope: CommandEnvelope) => void;
 }
 
 export interface RegistryListeners {
@@ -48,6 +60,8 @@ export class BoardRegistry {
   private readonly refs = new Map<string, number>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly listeners: RegistryListeners[] = [];
+  /** Per board: keys of commands that threw while being applied (see {@link LiveBoard}). */
+  private readonly poisoned = new Map<string, Set<string>>();
   private closing = false;
   private readonly resync: NodeJS.Timeout | undefined;
 
@@ -98,7 +112,8 @@ export class BoardRegistry {
     if (!b) return;
     this.live.delete(boardId);
     b.destroy();
-    for (const l of this.listeners) l.onReset?.(boardId);
+    this.poisoned.delete(boardId);
+    this.notify('reset', (l) => l.onReset?.(boardId));
   }
 
   /** Subscribes to board events. Returns the unsubscribe function. */
@@ -141,7 +156,10 @@ export class BoardRegistry {
     if (this.closing || !this.live.has(boardId)) return;
     const t = setTimeout(() => {
       this.idleTimers.delete(boardId);
-      if (!this.refs.has(boardId)) void this.unload(boardId);
+      if (!this.refs.has(boardId))
+        this.unload(boardId).catch((err: unknown) =>
+          log.error('unload failed', { board: boardId, err }),
+        );
     }, this.options.idleUnloadMs);
     t.unref();
     this.idleTimers.set(boardId, t);
@@ -178,10 +196,12 @@ export class BoardRegistry {
       state,
       this.storage,
       {
-        committed: (id, update, outcome, info) => {
-          for (const l of this.listeners) l.onCommitted?.(id, update, outcome, info);
-        },
+        committed: (id, update, outcome, info) =>
+          this.notify('committed', (l) => l.onCommitted?.(id, update, outcome, info)),
         failed: (id, err) => this.fail(id, err),
+        faulted: (id, err, commandKey) => this.fault(id, err, commandKey),
+        poisoned: (key) => this.poisoned.get(boardId)?.has(key) ?? false,
+        ...(this.options.beforeApply ? { beforeApply: this.options.beforeApply } : {}),
       },
       this.options.compactAfterUpdates,
       stored.lastUpdateId,
@@ -206,15 +226,55 @@ export class BoardRegistry {
     return board;
   }
 
+  /**
+   * Calls every listener; one that throws is logged and the rest still run. A committed batch
+   * stays committed whatever a listener does with it.
+   */
+  private notify(event: string, call: (l: RegistryListeners) => void): void {
+    for (const l of this.listeners) {
+      try {
+        call(l);
+      } catch (err) {
+        log.error('listener failed', { event, err });
+      }
+    }
+  }
+
   private fail(boardId: string, err: unknown): void {
     if (err instanceof BoardErasedError)
       log.info('board was erased; dropping it', { board: boardId });
     else log.error('storage commit failed; dropping board from memory', { board: boardId, err });
+    this.reset(boardId);
+  }
+
+  /**
+   * Applying a batch threw: the board's memory may hold half a batch, so it is dropped and loaded
+   * again from storage on next use. Only this board is affected.
+   */
+  private fault(boardId: string, err: unknown, commandKey: string | undefined): void {
+    faults.boardFaults++;
+    log.error('a batch failed unexpectedly; reloading the board from storage', {
+      board: boardId,
+      err,
+    });
+    if (commandKey !== undefined) {
+      let set = this.poisoned.get(boardId);
+      if (!set) this.poisoned.set(boardId, (set = new Set()));
+      if (set.size >= MAX_POISONED_COMMANDS_PER_BOARD) {
+        const oldest = set.values().next().value;
+        if (oldest !== undefined) set.delete(oldest);
+      }
+      set.add(commandKey);
+    }
+    this.reset(boardId);
+  }
+
+  private reset(boardId: string): void {
     const b = this.live.get(boardId);
     if (!b) return;
     this.live.delete(boardId);
     b.destroy();
-    for (const l of this.listeners) l.onReset?.(boardId);
+    this.notify('reset', (l) => l.onReset?.(boardId));
   }
 
   /** Writes everything pending, compacts and drops a board from memory. */

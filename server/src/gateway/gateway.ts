@@ -157,7 +157,12 @@ export class CommandGateway {
         },
       );
     });
-    this.io.on('connection', (socket) => void this.onConnection(socket));
+    this.io.on('connection', (socket) =>
+      this.onConnection(socket).catch((err: unknown) => {
+        log.error('connection failed', { err });
+        socket.disconnect(true);
+      }),
+    );
     this.unlisten = registry.listen({
       onCommitted: (boardId, _u, outcome) => this.afterCommit(boardId, outcome),
     });
@@ -178,7 +183,10 @@ export class CommandGateway {
     });
     socket.on('command', (envelope, ack) => {
       if (typeof ack !== 'function') return; // Nobody to tell: a command needs an acknowledgement.
-      void this.onCommand(socket, envelope).then(ack);
+      this.onCommand(socket, envelope).then(ack, (err: unknown) => {
+        log.error('command failed', { board: session.boardId, err });
+        ack({ ok: false, error: { code: ErrorCode.Internal, message: 'unexpected server error' } });
+      });
     });
     socket.on('pointer', (raw) => {
       if (session.role !== 'facilitator') return;
@@ -286,7 +294,9 @@ export class CommandGateway {
       this.io.to(room).emit('offstage', change);
     }
     if (outcome.votes.size > 0 || outcome.stations.size > 0 || outcome.reactions.size > 0)
-      void this.sendPersonal(boardId, outcome);
+      this.sendPersonal(boardId, outcome).catch((err: unknown) =>
+        log.error('personal updates not sent', { board: boardId, err }),
+      );
     for (const pid of outcome.revoked) {
       const room = participantRoom(boardId, pid);
       this.io.to(room).emit('removed');

@@ -18,7 +18,7 @@ import {
   type CommandInput,
   type SessionInfo,
 } from '@pajataulu/shared';
-import { createApp, type App } from '../app.js';
+import { createApp, type App, type AppOptions } from '../app.js';
 import { BUILT_MAIN, exited, spawnInstance, type ClusterInstance } from '../cluster/start.js';
 import { loadConfig } from '../config.js';
 import { setLogLevel } from '../log.js';
@@ -69,6 +69,8 @@ export async function startServer(
     dataDir?: string;
     env?: Record<string, string>;
     postgres?: { url: string; schema: string };
+    /** Options for the app itself, e.g. its test seams. */
+    app?: AppOptions;
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
@@ -76,7 +78,7 @@ export async function startServer(
   const storage = opts.postgres
     ? await openPostgresStorage(opts.postgres.url, { schema: opts.postgres.schema })
     : openSqliteStorage(config.sqliteFile);
-  const app = createApp(config, storage);
+  const app = createApp(config, storage, opts.app);
   const port = await app.listen(0, '127.0.0.1');
   return { app, url: `http://127.0.0.1:${port}`, port, dataDir, close: () => app.close() };
 }
