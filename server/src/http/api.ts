@@ -6,7 +6,6 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import * as Y from 'yjs';
 import { z } from 'zod';
 import {
-  BackupError,
   BOARD_MODES,
   buildTemplate,
   DEFAULT_LOCALE,
@@ -36,10 +35,8 @@ import {
   normalizeText,
   randomId,
   notesTable,
-  readBackup,
   readBoard,
   readMeta,
-  restoreBoardDoc,
   toBackup,
   toCsv,
   type Locale,
@@ -59,11 +56,21 @@ import {
 } from '../export/exporter.js';
 import { PAPER_SIZES, PDF_LAYOUTS, type WorkerJob } from '../export/options.js';
 import { JoinCodeTakenError, type BoardRecord, type Storage } from '../storage/storage.js';
+import {
+  BodyIncompleteError,
+  BodyTooLargeError,
+  IMPORT_UPLOAD_TIMEOUT_MS,
+  ImportBusyError,
+  Importer,
+  ImportInvalidError,
+  ImportTooCostlyError,
+  MAX_IMPORT_BYTES,
+  readBody,
+} from './importer.js';
 
 const log = createLogger('http');
 
-/** The largest backup file an import reads (a 20,000-note board fits). */
-export const MAX_IMPORT_BYTES = 16 * 1024 * 1024;
+export { MAX_IMPORT_BYTES };
 /** What a board can be exported as over HTTP. */
 const EXPORT_FORMATS: ReadonlySet<string> = new Set(['json', 'csv', 'xlsx', 'png', 'pdf']);
 
@@ -162,6 +169,7 @@ export interface ApiOptions {
 /** The `/api` router. */
 export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): Router {
   const exporter = new Exporter();
+  const importer = new Importer();
   const api = express.Router();
   const joinsPerAddress = new WindowLimiter(rates.joinsPerAddressPerMinute, 60_000);
   const joinsPerBoard = new WindowLimiter(rates.joinsPerBoardPerMinute, 60_000);
@@ -436,40 +444,73 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
     }
   }
 
-  api.post('/boards/import', express.json({ limit: MAX_IMPORT_BYTES }), async (req, res) => {
-    let backup;
-    try {
-      backup = readBackup(req.body);
-    } catch (err) {
-      if (err instanceof BackupError) return sendError(res, ErrorCode.InvalidMessage, err.message);
-      throw err;
-    }
-    if (!creations.take(address(req))) {
-      return sendError(
+  /**
+   * Sends an error without reading the body, and closes the connection after it so the unread
+   * upload is not taken in.
+   */
+  function refuseUpload(req: Request, res: Response, code: ErrorCode, message: string): void {
+    res.setHeader('Connection', 'close');
+    sendError(res, code, message);
+    req.pause();
+  }
+
+  api.post('/boards/import', async (req, res) => {
+    // The budget is taken before a byte is read: a refused file costs as much as an accepted one,
+    // so parsing cannot be had for free.
+    if (!creations.take(address(req)))
+      return refuseUpload(
+        req,
         res,
         ErrorCode.RateLimited,
         'too many boards from this address; wait a while',
       );
+    if (!req.is('application/json'))
+      return refuseUpload(req, res, ErrorCode.InvalidMessage, 'body must be application/json');
+    const encoding = req.get('content-encoding');
+    if (encoding && encoding !== 'identity')
+      return refuseUpload(req, res, ErrorCode.InvalidMessage, 'body must not be encoded');
+    let ticket;
+    try {
+      ticket = importer.admit();
+    } catch (err) {
+      if (err instanceof ImportBusyError)
+        return refuseUpload(req, res, ErrorCode.Unavailable, err.message);
+      throw err;
     }
-    const doc = new Y.Doc();
-    restoreBoardDoc(doc, backup);
-    const created = await insertBoard(
-      req,
-      backup.board.meta.title,
-      backup.board.meta.template,
-      Y.encodeStateAsUpdate(doc),
-    );
-    doc.destroy();
-    if (!created)
-      return sendError(res, ErrorCode.Unavailable, 'could not allocate a join code; retry');
-    res.status(201).json(created);
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    try {
+      const bytes = await readBody(req, MAX_IMPORT_BYTES, IMPORT_UPLOAD_TIMEOUT_MS);
+      const parsed = await ticket.parse(bytes, gone.signal);
+      const created = await insertBoard(req, parsed.title, parsed.template, parsed.update);
+      if (!created)
+        return sendError(res, ErrorCode.Unavailable, 'could not allocate a join code; retry');
+      res.status(201).json(created);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError)
+        refuseUpload(req, res, ErrorCode.MessageTooLarge, err.message);
+      else if (err instanceof ImportTooCostlyError)
+        sendError(res, ErrorCode.MessageTooLarge, err.message);
+      else if (err instanceof ImportInvalidError)
+        sendError(res, ErrorCode.InvalidMessage, err.message);
+      else if (err instanceof BodyIncompleteError) {
+        if (!res.destroyed) refuseUpload(req, res, ErrorCode.InvalidMessage, err.message);
+      } else throw err;
+    } finally {
+      ticket.release();
+    }
   });
 
   api.use((_req, res) => sendError(res, ErrorCode.NotFound, 'no such endpoint'));
   api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { type?: string; status?: number };
+    const e = err as { type?: string; status?: number; limit?: number };
+    // The limit of the parser that refused the body: routes differ.
     if (e.type === 'entity.too.large')
-      return sendError(res, ErrorCode.MessageTooLarge, `body over ${MAX_HTTP_BODY_BYTES} bytes`);
+      return sendError(
+        res,
+        ErrorCode.MessageTooLarge,
+        `body over ${e.limit ?? MAX_HTTP_BODY_BYTES} bytes`,
+      );
     if (e.type === 'entity.parse.failed')
       return sendError(res, ErrorCode.InvalidMessage, 'body is not valid JSON');
     if (e.status && e.status >= 400 && e.status < 500)
