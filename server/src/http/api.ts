@@ -332,15 +332,15 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
     });
   });
 
-  /** The board, if the request carries its facilitator key (Bearer header, or `key` in the query). */
+  /** The board, if the request carries its facilitator key in a Bearer header. */
   async function facilitatorBoard(req: Request, res: Response): Promise<BoardRecord | undefined> {
     const board = await storage.getBoard(String(req.params['id'] ?? ''));
     if (!board) {
       sendError(res, ErrorCode.BoardNotFound, 'no such board');
       return undefined;
     }
-    const header = /^Bearer\s+(\S+)$/.exec(req.get('authorization') ?? '')?.[1];
-    const key = header ?? (typeof req.query['key'] === 'string' ? req.query['key'] : undefined);
+    // Header only: a key in the address would end up in logs and browser history.
+    const key = /^Bearer\s+(\S+)$/.exec(req.get('authorization') ?? '')?.[1];
     if (!key || !secretMatches(key, board.facilitatorKeyHash)) {
       sendError(res, ErrorCode.Unauthorized, 'the facilitator key is missing or wrong');
       return undefined;

@@ -3,6 +3,7 @@
  * size bound, parsed off the serving thread, paid for from the creation budget whether it is a
  * backup or not, and refused with a typed error.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -16,6 +17,7 @@ import {
 } from '@pajataulu/shared';
 import { MAX_IMPORT_DEPTH } from '../http/import-parse.js';
 import { MAX_CONCURRENT_IMPORTS, MAX_IMPORT_BYTES, MAX_QUEUED_IMPORTS } from '../http/importer.js';
+import { NGINX_EXAMPLE } from '../cluster/nginx.js';
 import { startServer, useServer, type TestServer } from './harness.js';
 
 /** How long /healthz may take to answer while imports are being read. */
@@ -193,5 +195,17 @@ describe('the import queue', () => {
     // Places come back when their senders go away.
     await new Promise((r) => setTimeout(r, 300));
     expect((await post(fx.server.url, '{}')).status).toBe(400);
+  });
+});
+
+describe('deploy/nginx.conf', () => {
+  it('lets a body a little over MAX_IMPORT_BYTES through, so the API answers it with its typed 413', () => {
+    const conf = fs.readFileSync(NGINX_EXAMPLE, 'utf8');
+    const sizes = [...conf.matchAll(/^\s*client_max_body_size\s+(\d+)([km]?);/gm)];
+    expect(sizes).toHaveLength(1);
+    const [, n, unit] = sizes[0]!;
+    const bytes = Number(n) * (unit === 'm' ? 1024 * 1024 : unit === 'k' ? 1024 : 1);
+    expect(bytes).toBeGreaterThan(MAX_IMPORT_BYTES);
+    expect(bytes).toBeLessThanOrEqual(MAX_IMPORT_BYTES + 2 * 1024 * 1024);
   });
 });
