@@ -103,7 +103,13 @@ export function createApp(
   });
   web.use(
     '/api',
-    createApi({ storage, registry, publicUrl: config.publicUrl, rates: config.rates }),
+    createApi({
+      storage,
+      registry,
+      publicUrl: config.publicUrl,
+      rates: config.rates,
+      exportStallMs: config.exportStallMs,
+    }),
   );
 
   const clientDir = config.clientDir;

@@ -52,6 +52,7 @@ import {
   Exporter,
   ExportAbortedError,
   ExportBusyError,
+  ExportPendingError,
   ExportRefusedError,
 } from '../export/exporter.js';
 import { PAPER_SIZES, PDF_LAYOUTS, type WorkerJob } from '../export/options.js';
@@ -164,11 +165,19 @@ export interface ApiOptions {
   /** The origin to put in links, or undefined to use the request's. */
   publicUrl: string | undefined;
   rates: RateLimits;
+  /** How long an export may wait for its receiver to take bytes; undefined for EXPORT_STALL_MS. */
+  exportStallMs?: number | undefined;
 }
 
 /** The `/api` router. */
-export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): Router {
-  const exporter = new Exporter();
+export function createApi({
+  storage,
+  registry,
+  publicUrl,
+  rates,
+  exportStallMs,
+}: ApiOptions): Router {
+  const exporter = new Exporter({ stallMs: exportStallMs });
   const importer = new Importer();
   const api = express.Router();
   const joinsPerAddress = new WindowLimiter(rates.joinsPerAddressPerMinute, 60_000);
@@ -383,7 +392,7 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
         format === 'png'
           ? { kind: 'png', ...common, scale: q.scale, ...(q.prompt ? { promptId: q.prompt } : {}) }
           : { kind: 'pdf', ...common, paper: q.paper, layout: q.pages };
-      await sendPicture(res, job, `${name}.${format}`);
+      await sendPicture(res, job, `${name}.${format}`, board.id);
       return;
     }
     const table = notesTable(readBoard(live.doc), lang);
@@ -405,7 +414,12 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
   });
 
   /** Streams a picture from the export worker; errors before the first byte are typed responses. */
-  async function sendPicture(res: Response, job: WorkerJob, filename: string): Promise<void> {
+  async function sendPicture(
+    res: Response,
+    job: WorkerJob,
+    filename: string,
+    boardId: string,
+  ): Promise<void> {
     let started = false;
     // A client that goes away stops its export, queued or drawing.
     const gone = new AbortController();
@@ -425,6 +439,7 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
           onDrain: (fn) => res.on('drain', fn),
         },
         gone.signal,
+        boardId,
       );
       res.end();
     } catch (err) {
@@ -432,13 +447,14 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
         log.info('export stopped: the client went away');
       } else if (started) {
         // Headers are gone: cut the response so the client sees a broken download, not a short file.
-        log.error('export failed midway', { err });
+        if (err instanceof ExportAbortedError) log.info('export stopped', { reason: err.message });
+        else log.error('export failed midway', { err });
         res.destroy();
       } else if (err instanceof ExportRefusedError && err.reason === 'too_large') {
         sendError(res, ErrorCode.ExportTooLarge, err.message, { maxScale: err.maxScale });
       } else if (err instanceof ExportRefusedError) {
         sendError(res, ErrorCode.InvalidMessage, err.message);
-      } else if (err instanceof ExportBusyError) {
+      } else if (err instanceof ExportBusyError || err instanceof ExportPendingError) {
         sendError(res, ErrorCode.RateLimited, err.message);
       } else throw err;
     }
