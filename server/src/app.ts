@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
+import helmet from 'helmet';
 import { PROTOCOL_VERSION } from '@pajataulu/shared';
 import { BoardRegistry, type RegistryOptions } from './board/registry.js';
 import type { RedisCluster } from './cluster/redis.js';
@@ -46,6 +47,50 @@ export interface AppOptions {
   beforeApply?: RegistryOptions['beforeApply'];
 }
 
+/** How long a browser that saw the server over TLS keeps to TLS for it: a year, as is usual. */
+export const HSTS_MAX_AGE_S = 365 * 24 * 60 * 60;
+
+/**
+ * What the built client may load: its own scripts, styles, fonts and sockets only. The QR code is
+ * an <img> with a data: URL, a picture is saved through a blob: URL, the canvas needs nothing, and
+ * React sets styles through the CSSOM, which style-src does not govern. `'self'` covers ws: and
+ * wss: to the same host (CSP 3). No page may frame the app (clickjacking of facilitator tools).
+ */
+export const CONTENT_SECURITY_POLICY = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:', 'blob:'],
+  'font-src': ["'self'"],
+  'connect-src': ["'self'"],
+  'worker-src': ["'self'"],
+  'manifest-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+} as const;
+
+/**
+ * helmet's headers with the policy above, and HSTS only on a request that came over TLS (directly,
+ * or as a trusted proxy says): sent over plain HTTP it would lock a LAN set-up out of itself.
+ */
+function securityHeaders(): RequestHandler {
+  const headers = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    strictTransportSecurity: false,
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  const hsts = helmet.strictTransportSecurity({ maxAge: HSTS_MAX_AGE_S });
+  return (req, res, next) =>
+    headers(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      if (req.secure) return hsts(req, res, next);
+      next();
+    });
+}
+
 export function createApp(config: Config, storage: Storage, opts: AppOptions = {}): App {
   const cluster = opts.cluster;
   const registry = new BoardRegistry(storage, {
@@ -56,19 +101,20 @@ export function createApp(config: Config, storage: Storage, opts: AppOptions = {
   const web = express();
   web.disable('x-powered-by');
   web.set('trust proxy', config.trustProxy);
-  web.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('X-Frame-Options', 'DENY');
-    next();
-  });
+  web.use(securityHeaders());
 
   web.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', protocol: PROTOCOL_VERSION, liveBoards: registry.size, faults });
   });
   web.use(
     '/api',
-    createApi({ storage, registry, publicUrl: config.publicUrl, rates: config.rates }),
+    createApi({
+      storage,
+      registry,
+      publicUrl: config.publicUrl,
+      rates: config.rates,
+      exportStallMs: config.exportStallMs,
+    }),
   );
 
   const clientDir = config.clientDir;

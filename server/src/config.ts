@@ -68,6 +68,8 @@ const EnvSchema = z.object({
     .int()
     .min(1)
     .default(DEFAULT_CODE_MISSES_PER_ADDRESS_PER_MINUTE),
+  /** Unset: the exporter's EXPORT_STALL_MS. */
+  EXPORT_STALL_MS: z.coerce.number().int().min(100).optional(),
   CLIENT_DIR: z.string().optional(),
   DATABASE_URL: z
     .string()
@@ -110,6 +112,8 @@ export interface Config {
   /** Built client to serve; undefined serves no client. */
   clientDir: string | undefined;
   rates: RateLimits;
+  /** How long an export may wait for its receiver to take bytes; undefined for the default. */
+  exportStallMs: number | undefined;
 }
 
 export interface RateLimits {
@@ -161,6 +165,7 @@ export function loadConfig(
     compactAfterUpdates: e.COMPACT_AFTER_UPDATES,
     logLevel: e.LOG_LEVEL,
     clientDir: e.CLIENT_DIR ?? defaults.clientDir,
+    exportStallMs: e.EXPORT_STALL_MS,
     rates: {
       commandsPerSecond: e.RATE_COMMANDS_PER_SECOND,
       commandBurst: e.RATE_COMMAND_BURST,

@@ -129,6 +129,7 @@ async function viaExporter(job: WorkerJob): Promise<number> {
     job,
     { start: () => {}, chunk: (b) => ((bytes += b.length), true), onDrain: () => {} },
     new AbortController().signal,
+    'bench',
   );
   return bytes;
 }

@@ -1,6 +1,8 @@
 /**
  * Runs image and PDF exports in worker threads, one at a time per process (drawing takes a core),
- * with a short queue; more waiting exports are refused so a burst cannot pile up memory.
+ * with a short queue; more waiting exports are refused so a burst cannot pile up memory. The queue
+ * is fair: one board has at most one export running or waiting, and an export whose receiver
+ * stops taking bytes is stopped, so a few unread downloads cannot hold the slot for everyone.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +17,25 @@ export const MAX_QUEUED_EXPORTS = 4;
 export const EXPORT_WORKER_HEAP_MB = 1024;
 /** An export that takes longer is stopped (a 5,000-note board at 1× takes seconds). */
 export const EXPORT_TIMEOUT_MS = 5 * 60 * 1000;
+
+/**
+ * An export whose receiver takes no bytes for this long is stopped and its slot freed. A reader
+ * on a slow link drains some bytes every second; one that reads nothing holds the slot for this
+ * long at most.
+ */
+export const EXPORT_STALL_MS = 20_000;
+
+/**
+ * The board already has an export running or waiting. A second one is refused rather than
+ * replacing the first: co-facilitators share a key, and one's download must not cut off the
+ * other's; the client's buttons wait for the running export anyway.
+ */
+export class ExportPendingError extends Error {
+  constructor() {
+    super('an export of this board is already under way; try again when it has finished');
+    this.name = 'ExportPendingError';
+  }
+}
 
 export class ExportBusyError extends Error {
   constructor() {
@@ -44,7 +65,10 @@ export interface ExportSink {
   onDrain(fn: () => void): void;
 }
 
-/** The export was stopped: its client went away, or it ran past EXPORT_TIMEOUT_MS. */
+/**
+ * The export was stopped: its client went away, took no bytes for EXPORT_STALL_MS, or the export
+ * ran past EXPORT_TIMEOUT_MS.
+ */
 export class ExportAbortedError extends Error {
   constructor(reason: string) {
     super(`export stopped: ${reason}`);
@@ -61,6 +85,13 @@ function workerUrl(): URL {
 
 export class Exporter {
   private running = 0;
+  /** Boards with an export running or waiting. */
+  private readonly boards = new Set<string>();
+  private readonly stallMs: number;
+
+  constructor(opts: { stallMs?: number | undefined } = {}) {
+    this.stallMs = opts.stallMs ?? EXPORT_STALL_MS;
+  }
 
   /** Exports drawing now. */
   get active(): number {
@@ -69,10 +100,21 @@ export class Exporter {
   private readonly waiting: { start: () => void; signal: AbortSignal }[] = [];
 
   /**
-   * Runs the job; resolves when the last chunk has been given to the sink. Aborting `signal`
-   * (the client went away) takes the job out of the queue or stops its worker.
+   * Runs the job of `board`; resolves when the last chunk has been given to the sink. Aborting
+   * `signal` (the client went away) takes the job out of the queue or stops its worker. Throws
+   * ExportPendingError when the board has an export running or waiting already.
    */
-  async run(job: WorkerJob, sink: ExportSink, signal: AbortSignal): Promise<void> {
+  async run(job: WorkerJob, sink: ExportSink, signal: AbortSignal, board: string): Promise<void> {
+    if (this.boards.has(board)) throw new ExportPendingError();
+    this.boards.add(board);
+    try {
+      await this.runInTurn(job, sink, signal);
+    } finally {
+      this.boards.delete(board);
+    }
+  }
+
+  private async runInTurn(job: WorkerJob, sink: ExportSink, signal: AbortSignal): Promise<void> {
     if (this.running >= MAX_CONCURRENT_EXPORTS) {
       if (this.waiting.length >= MAX_QUEUED_EXPORTS) throw new ExportBusyError();
       await new Promise<void>((resolve, reject) => {
@@ -118,6 +160,8 @@ export class Exporter {
         resourceLimits: { maxOldGenerationSizeMb: EXPORT_WORKER_HEAP_MB },
       });
       let settled = false;
+      // Armed while the receiver is full; a drain disarms it.
+      let stall: ReturnType<typeof setTimeout> | undefined;
       const timer = setTimeout(
         () => settle(new ExportAbortedError(`over ${EXPORT_TIMEOUT_MS} ms`)),
         EXPORT_TIMEOUT_MS,
@@ -128,12 +172,17 @@ export class Exporter {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        clearTimeout(stall);
         signal.removeEventListener('abort', onAbort);
         void worker.terminate();
         if (err) reject(err);
         else resolve();
       };
-      sink.onDrain(() => worker.postMessage({ type: 'resume' } satisfies WorkerControl));
+      sink.onDrain(() => {
+        clearTimeout(stall);
+        stall = undefined;
+        if (!settled) worker.postMessage({ type: 'resume' } satisfies WorkerControl);
+      });
       worker.on('message', (msg: WorkerMessage) => {
         if (settled) return;
         try {
@@ -141,8 +190,13 @@ export class Exporter {
             case 'start':
               return sink.start(msg);
             case 'chunk':
-              if (!sink.chunk(msg.bytes))
+              if (!sink.chunk(msg.bytes)) {
                 worker.postMessage({ type: 'pause' } satisfies WorkerControl);
+                stall ??= setTimeout(
+                  () => settle(new ExportAbortedError(`no bytes taken for ${this.stallMs} ms`)),
+                  this.stallMs,
+                );
+              }
               return;
             case 'done':
               return settle();

@@ -6,7 +6,6 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import * as Y from 'yjs';
 import { z } from 'zod';
 import {
-  BackupError,
   BOARD_MODES,
   buildTemplate,
   DEFAULT_LOCALE,
@@ -36,10 +35,8 @@ import {
   normalizeText,
   randomId,
   notesTable,
-  readBackup,
   readBoard,
   readMeta,
-  restoreBoardDoc,
   toBackup,
   toCsv,
   type Locale,
@@ -55,15 +52,26 @@ import {
   Exporter,
   ExportAbortedError,
   ExportBusyError,
+  ExportPendingError,
   ExportRefusedError,
 } from '../export/exporter.js';
 import { PAPER_SIZES, PDF_LAYOUTS, type WorkerJob } from '../export/options.js';
 import { JoinCodeTakenError, type BoardRecord, type Storage } from '../storage/storage.js';
+import {
+  BodyIncompleteError,
+  BodyTooLargeError,
+  IMPORT_UPLOAD_TIMEOUT_MS,
+  ImportBusyError,
+  Importer,
+  ImportInvalidError,
+  ImportTooCostlyError,
+  MAX_IMPORT_BYTES,
+  readBody,
+} from './importer.js';
 
 const log = createLogger('http');
 
-/** The largest backup file an import reads (a 20,000-note board fits). */
-export const MAX_IMPORT_BYTES = 16 * 1024 * 1024;
+export { MAX_IMPORT_BYTES };
 /** What a board can be exported as over HTTP. */
 const EXPORT_FORMATS: ReadonlySet<string> = new Set(['json', 'csv', 'xlsx', 'png', 'pdf']);
 
@@ -157,11 +165,20 @@ export interface ApiOptions {
   /** The origin to put in links, or undefined to use the request's. */
   publicUrl: string | undefined;
   rates: RateLimits;
+  /** How long an export may wait for its receiver to take bytes; undefined for EXPORT_STALL_MS. */
+  exportStallMs?: number | undefined;
 }
 
 /** The `/api` router. */
-export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): Router {
-  const exporter = new Exporter();
+export function createApi({
+  storage,
+  registry,
+  publicUrl,
+  rates,
+  exportStallMs,
+}: ApiOptions): Router {
+  const exporter = new Exporter({ stallMs: exportStallMs });
+  const importer = new Importer();
   const api = express.Router();
   const joinsPerAddress = new WindowLimiter(rates.joinsPerAddressPerMinute, 60_000);
   const joinsPerBoard = new WindowLimiter(rates.joinsPerBoardPerMinute, 60_000);
@@ -324,15 +341,15 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
     });
   });
 
-  /** The board, if the request carries its facilitator key (Bearer header, or `key` in the query). */
+  /** The board, if the request carries its facilitator key in a Bearer header. */
   async function facilitatorBoard(req: Request, res: Response): Promise<BoardRecord | undefined> {
     const board = await storage.getBoard(String(req.params['id'] ?? ''));
     if (!board) {
       sendError(res, ErrorCode.BoardNotFound, 'no such board');
       return undefined;
     }
-    const header = /^Bearer\s+(\S+)$/.exec(req.get('authorization') ?? '')?.[1];
-    const key = header ?? (typeof req.query['key'] === 'string' ? req.query['key'] : undefined);
+    // Header only: a key in the address would end up in logs and browser history.
+    const key = /^Bearer\s+(\S+)$/.exec(req.get('authorization') ?? '')?.[1];
     if (!key || !secretMatches(key, board.facilitatorKeyHash)) {
       sendError(res, ErrorCode.Unauthorized, 'the facilitator key is missing or wrong');
       return undefined;
@@ -375,7 +392,7 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
         format === 'png'
           ? { kind: 'png', ...common, scale: q.scale, ...(q.prompt ? { promptId: q.prompt } : {}) }
           : { kind: 'pdf', ...common, paper: q.paper, layout: q.pages };
-      await sendPicture(res, job, `${name}.${format}`);
+      await sendPicture(res, job, `${name}.${format}`, board.id);
       return;
     }
     const table = notesTable(readBoard(live.doc), lang);
@@ -397,7 +414,12 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
   });
 
   /** Streams a picture from the export worker; errors before the first byte are typed responses. */
-  async function sendPicture(res: Response, job: WorkerJob, filename: string): Promise<void> {
+  async function sendPicture(
+    res: Response,
+    job: WorkerJob,
+    filename: string,
+    boardId: string,
+  ): Promise<void> {
     let started = false;
     // A client that goes away stops its export, queued or drawing.
     const gone = new AbortController();
@@ -417,6 +439,7 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
           onDrain: (fn) => res.on('drain', fn),
         },
         gone.signal,
+        boardId,
       );
       res.end();
     } catch (err) {
@@ -424,52 +447,86 @@ export function createApi({ storage, registry, publicUrl, rates }: ApiOptions): 
         log.info('export stopped: the client went away');
       } else if (started) {
         // Headers are gone: cut the response so the client sees a broken download, not a short file.
-        log.error('export failed midway', { err });
+        if (err instanceof ExportAbortedError) log.info('export stopped', { reason: err.message });
+        else log.error('export failed midway', { err });
         res.destroy();
       } else if (err instanceof ExportRefusedError && err.reason === 'too_large') {
         sendError(res, ErrorCode.ExportTooLarge, err.message, { maxScale: err.maxScale });
       } else if (err instanceof ExportRefusedError) {
         sendError(res, ErrorCode.InvalidMessage, err.message);
-      } else if (err instanceof ExportBusyError) {
+      } else if (err instanceof ExportBusyError || err instanceof ExportPendingError) {
         sendError(res, ErrorCode.RateLimited, err.message);
       } else throw err;
     }
   }
 
-  api.post('/boards/import', express.json({ limit: MAX_IMPORT_BYTES }), async (req, res) => {
-    let backup;
-    try {
-      backup = readBackup(req.body);
-    } catch (err) {
-      if (err instanceof BackupError) return sendError(res, ErrorCode.InvalidMessage, err.message);
-      throw err;
-    }
-    if (!creations.take(address(req))) {
-      return sendError(
+  /**
+   * Sends an error without reading the body, and closes the connection after it so the unread
+   * upload is not taken in.
+   */
+  function refuseUpload(req: Request, res: Response, code: ErrorCode, message: string): void {
+    res.setHeader('Connection', 'close');
+    sendError(res, code, message);
+    req.pause();
+  }
+
+  api.post('/boards/import', async (req, res) => {
+    // The budget is taken before a byte is read: a refused file costs as much as an accepted one,
+    // so parsing cannot be had for free.
+    if (!creations.take(address(req)))
+      return refuseUpload(
+        req,
         res,
         ErrorCode.RateLimited,
         'too many boards from this address; wait a while',
       );
+    if (!req.is('application/json'))
+      return refuseUpload(req, res, ErrorCode.InvalidMessage, 'body must be application/json');
+    const encoding = req.get('content-encoding');
+    if (encoding && encoding !== 'identity')
+      return refuseUpload(req, res, ErrorCode.InvalidMessage, 'body must not be encoded');
+    let ticket;
+    try {
+      ticket = importer.admit();
+    } catch (err) {
+      if (err instanceof ImportBusyError)
+        return refuseUpload(req, res, ErrorCode.Unavailable, err.message);
+      throw err;
     }
-    const doc = new Y.Doc();
-    restoreBoardDoc(doc, backup);
-    const created = await insertBoard(
-      req,
-      backup.board.meta.title,
-      backup.board.meta.template,
-      Y.encodeStateAsUpdate(doc),
-    );
-    doc.destroy();
-    if (!created)
-      return sendError(res, ErrorCode.Unavailable, 'could not allocate a join code; retry');
-    res.status(201).json(created);
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    try {
+      const bytes = await readBody(req, MAX_IMPORT_BYTES, IMPORT_UPLOAD_TIMEOUT_MS);
+      const parsed = await ticket.parse(bytes, gone.signal);
+      const created = await insertBoard(req, parsed.title, parsed.template, parsed.update);
+      if (!created)
+        return sendError(res, ErrorCode.Unavailable, 'could not allocate a join code; retry');
+      res.status(201).json(created);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError)
+        refuseUpload(req, res, ErrorCode.MessageTooLarge, err.message);
+      else if (err instanceof ImportTooCostlyError)
+        sendError(res, ErrorCode.MessageTooLarge, err.message);
+      else if (err instanceof ImportInvalidError)
+        sendError(res, ErrorCode.InvalidMessage, err.message);
+      else if (err instanceof BodyIncompleteError) {
+        if (!res.destroyed) refuseUpload(req, res, ErrorCode.InvalidMessage, err.message);
+      } else throw err;
+    } finally {
+      ticket.release();
+    }
   });
 
   api.use((_req, res) => sendError(res, ErrorCode.NotFound, 'no such endpoint'));
   api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err as { type?: string; status?: number };
+    const e = err as { type?: string; status?: number; limit?: number };
+    // The limit of the parser that refused the body: routes differ.
     if (e.type === 'entity.too.large')
-      return sendError(res, ErrorCode.MessageTooLarge, `body over ${MAX_HTTP_BODY_BYTES} bytes`);
+      return sendError(
+        res,
+        ErrorCode.MessageTooLarge,
+        `body over ${e.limit ?? MAX_HTTP_BODY_BYTES} bytes`,
+      );
     if (e.type === 'entity.parse.failed')
       return sendError(res, ErrorCode.InvalidMessage, 'body is not valid JSON');
     if (e.status && e.status >= 400 && e.status < 500)

@@ -15,6 +15,7 @@ import {
 import {
   ExportAbortedError,
   ExportBusyError,
+  ExportPendingError,
   Exporter,
   MAX_QUEUED_EXPORTS,
   type ExportSink,
@@ -85,9 +86,9 @@ describe('the exporter', () => {
     const exporter = new Exporter();
     const first = sink();
     const gone = new AbortController();
-    const running = exporter.run(job(board, 1.5), first.sink, gone.signal);
+    const running = exporter.run(job(board, 1.5), first.sink, gone.signal, 'a');
     const second = sink();
-    const queued = exporter.run(job(board, 0.2), second.sink, new AbortController().signal);
+    const queued = exporter.run(job(board, 0.2), second.sink, new AbortController().signal, 'b');
     while (first.chunks === 0) await sleep(10);
     gone.abort();
     await expect(running).rejects.toBeInstanceOf(ExportAbortedError);
@@ -99,10 +100,10 @@ describe('the exporter', () => {
 
   it('a queued export whose client leaves never runs', async () => {
     const exporter = new Exporter();
-    const first = exporter.run(job(board, 0.3), sink().sink, new AbortController().signal);
+    const first = exporter.run(job(board, 0.3), sink().sink, new AbortController().signal, 'a');
     const leaving = sink();
     const gone = new AbortController();
-    const queued = exporter.run(job(board, 0.3), leaving.sink, gone.signal);
+    const queued = exporter.run(job(board, 0.3), leaving.sink, gone.signal, 'b');
     gone.abort();
     await expect(queued).rejects.toBeInstanceOf(ExportAbortedError);
     await first;
@@ -114,7 +115,7 @@ describe('the exporter', () => {
     const exporter = new Exporter();
     let drawing = 0;
     let most = 0;
-    const runs = Array.from({ length: MAX_QUEUED_EXPORTS + 3 }, () => {
+    const runs = Array.from({ length: MAX_QUEUED_EXPORTS + 3 }, (_, i) => {
       const s = sink();
       const started = s.sink.start;
       s.sink.start = () => {
@@ -122,7 +123,8 @@ describe('the exporter', () => {
         drawing++;
         most = Math.max(most, drawing);
       };
-      return exporter.run(job(board, 0.2), s.sink, new AbortController().signal).finally(() => {
+      const signal = new AbortController().signal;
+      return exporter.run(job(board, 0.2), s.sink, signal, `board${i}`).finally(() => {
         if (s.started) drawing--;
       });
     });
@@ -139,7 +141,7 @@ describe('the exporter', () => {
     const exporter = new Exporter();
     let full = true;
     const s = sink({ full: () => full });
-    const done = exporter.run(job(board, 1), s.sink, new AbortController().signal);
+    const done = exporter.run(job(board, 1), s.sink, new AbortController().signal, 'a');
     while (s.chunks === 0) await sleep(10);
     await sleep(300);
     const held = s.chunks;
@@ -151,5 +153,33 @@ describe('the exporter', () => {
     await done;
     // …and everything once it drains.
     expect(s.chunks).toBeGreaterThan(held);
+  });
+
+  it('one board has at most one export running or waiting: a second is refused, others queue', async () => {
+    const exporter = new Exporter();
+    const first = exporter.run(job(board, 0.3), sink().sink, new AbortController().signal, 'a');
+    const again = exporter.run(job(board, 0.3), sink().sink, new AbortController().signal, 'a');
+    const other = exporter.run(job(board, 0.3), sink().sink, new AbortController().signal, 'b');
+    await expect(again).rejects.toBeInstanceOf(ExportPendingError);
+    await first;
+    await other;
+    // Once it has ended, the board may export again.
+    await exporter.run(job(board, 0.2), sink().sink, new AbortController().signal, 'a');
+  });
+
+  it('a receiver that takes no bytes for the stall time is cut off, and the next export starts', async () => {
+    const stallMs = 500;
+    const exporter = new Exporter({ stallMs });
+    // Full from the first chunk, and never drained.
+    const stuck = sink({ full: () => true });
+    const t0 = Date.now();
+    const stalled = exporter.run(job(board, 1.5), stuck.sink, new AbortController().signal, 'a');
+    const next = sink();
+    const queued = exporter.run(job(board, 0.2), next.sink, new AbortController().signal, 'b');
+    await expect(stalled).rejects.toThrow(`no bytes taken for ${stallMs} ms`);
+    expect(Date.now() - t0).toBeLessThan(stallMs + 20_000);
+    await queued;
+    expect(next.bytes).toBeGreaterThan(0);
+    expect(exporter.active).toBe(0);
   });
 });
