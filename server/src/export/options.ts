@@ -29,9 +29,22 @@ export interface PdfRequest {
  */
 export type BoardSource = { update: Uint8Array } | { board: BoardState };
 
+/** The notes as a table: a spreadsheet, or CSV text. */
+export const TABLE_FORMATS = ['xlsx', 'csv'] as const;
+export type TableFormat = (typeof TABLE_FORMATS)[number];
+
+export interface TableRequest {
+  board: BoardState;
+  locale: Locale;
+  format: TableFormat;
+  /** Name of the spreadsheet's sheet (the board's join code). */
+  sheet: string;
+}
+
 export type WorkerJob =
   | ({ kind: 'png' } & Omit<PngRequest, 'board'> & BoardSource)
-  | ({ kind: 'pdf' } & Omit<PdfRequest, 'board'> & BoardSource);
+  | ({ kind: 'pdf' } & Omit<PdfRequest, 'board'> & BoardSource)
+  | ({ kind: 'table' } & Omit<TableRequest, 'board'> & BoardSource);
 
 /** From the serving thread to the worker: stop or go on sending (the receiver is full or has room). */
 export type WorkerControl = { type: 'pause' } | { type: 'resume' };

@@ -12,6 +12,7 @@ import {
   type BoardState,
 } from '@pajataulu/shared';
 import { renderPdf, renderPng } from './render.js';
+import { renderTable } from './table.js';
 import type { BoardSource, WorkerControl, WorkerJob, WorkerMessage } from './options.js';
 
 const port = parentPort!;
@@ -53,9 +54,12 @@ try {
   const board = boardOf(job);
   if (job.kind === 'png') {
     await renderPng({ ...job, board }, (size) => send({ type: 'start', ...size }), emit, room);
-  } else {
+  } else if (job.kind === 'pdf') {
     send({ type: 'start', width: 0, height: 0 });
     await renderPdf({ ...job, board }, emit);
+  } else {
+    send({ type: 'start', width: 0, height: 0 });
+    emit(await renderTable({ ...job, board }));
   }
   send({ type: 'done' });
 } catch (err) {
