@@ -292,9 +292,9 @@ describe('BoardConnection: refusals', () => {
       await answer(refusal('internal'));
       vi.advanceTimersByTime(MAX_RETRY_DELAY_MS);
     }
-    expect(channel.sent.filter((s) => s.env.command.id === id(6))).toHaveLength(
-      MAX_INTERNAL_RETRIES + 1,
-    );
+    expect(
+      channel.sent.filter((s) => (s.env.command as { id?: string }).id === id(6)),
+    ).toHaveLength(MAX_INTERNAL_RETRIES + 1);
     expect(conn.getState().lastError?.code).toBe('internal');
     expect(channel.last().env.command).toMatchObject({ type: 'note.add', id: id(8) });
   });

@@ -18,14 +18,7 @@ import {
 import { MAX_IMPORT_DEPTH } from '../http/import-parse.js';
 import { MAX_CONCURRENT_IMPORTS, MAX_IMPORT_BYTES, MAX_QUEUED_IMPORTS } from '../http/importer.js';
 import { NGINX_EXAMPLE } from '../cluster/nginx.js';
-import {
-  exited,
-  spawnServer,
-  startServer,
-  tempDataDir,
-  useServer,
-  type TestServer,
-} from './harness.js';
+import { exited, spawnServer, startServer, tempDataDir, useServer } from './harness.js';
 
 /** How long /healthz may take to answer while imports are being read. */
 const HEALTH_BOUND_MS = 100;
