@@ -106,10 +106,34 @@ export class Limits {
 }
 
 /**
+ * Leading bits of an IPv6 address counted as one client: a host is handed a whole /64 and may
+ * use any address in it, so counting single addresses would give it 2^64 buckets.
+ */
+export const IPV6_CLIENT_PREFIX_BITS = 64;
+
+/** The /64 an IPv6 address is in, as `a:b:c:d::/64`; undefined when it cannot be read. */
+function ipv6Prefix(ip: string): string | undefined {
+  const halves = ip.split('%')[0]!.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - tail.length;
+  if (missing < 0 || (halves.length === 1 && missing !== 0)) return undefined;
+  const groups = [...head, ...Array<string>(missing).fill('0'), ...tail];
+  const kept = groups.slice(0, IPV6_CLIENT_PREFIX_BITS / 16).map((g) => parseInt(g, 16));
+  if (kept.some((g) => !Number.isInteger(g) || g < 0 || g > 0xffff)) return undefined;
+  return `${kept.map((g) => g.toString(16)).join(':')}::/${IPV6_CLIENT_PREFIX_BITS}`;
+}
+
+/**
  * The address a request is counted against: the peer's, or the one the trusted proxies forwarded
- * (Express applies `trust proxy`). IPv4 in IPv6 form counts as the IPv4 address.
+ * (Express applies `trust proxy`). IPv4 in IPv6 form counts as the IPv4 address, and an IPv6
+ * address as its /64 ({@link IPV6_CLIENT_PREFIX_BITS}).
  */
 export function clientAddress(req: Request): string {
   const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip;
+  if (ip.startsWith('::ffff:') && ip.includes('.')) return ip.slice('::ffff:'.length);
+  // An IPv4 address embedded at the end (NAT64 and the like) names one host behind the prefix.
+  if (!ip.includes(':') || ip.includes('.')) return ip;
+  return ipv6Prefix(ip) ?? ip;
 }

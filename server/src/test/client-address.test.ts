@@ -97,6 +97,13 @@ describe('a client cannot choose the address its limits are counted against', ()
     },
   );
 
+  it('IPv6 addresses in one /64 share a bucket; another /64 has its own', async () => {
+    const server = await start('127.0.0.1/32');
+    const sameNet = await createSpoofed(server.url, (i) => `2001:db8:1:2::${i + 1}`);
+    const otherNet = await createSpoofed(server.url, (i) => `2001:db8:1:3:${i + 1}::1`);
+    expect([sameNet, otherNet]).toEqual([limited, limited]);
+  });
+
   it('a trusted proxy still separates its clients', async () => {
     // The proxy's word is taken: two clients behind it are two buckets, not one.
     const server = await start('127.0.0.1/32');
