@@ -15,6 +15,7 @@ import type { Config } from './config.js';
 import { faults } from './faults.js';
 import { CommandGateway } from './gateway/gateway.js';
 import { createApi } from './http/api.js';
+import { Limits } from './limits.js';
 import { createLogger } from './log.js';
 import type { Storage } from './storage/storage.js';
 import { SyncEndpoint } from './sync/endpoint.js';
@@ -98,6 +99,11 @@ export function createApp(config: Config, storage: Storage, opts: AppOptions = {
     compactAfterUpdates: config.compactAfterUpdates,
     ...(opts.beforeApply ? { beforeApply: opts.beforeApply } : {}),
   });
+  // One set of counts for the API and the gateway; in Redis when there are other instances.
+  const limits = new Limits(
+    config.rates,
+    cluster ? { client: cluster.commands, prefix: config.redisPrefix } : undefined,
+  );
   const web = express();
   web.disable('x-powered-by');
   web.set('trust proxy', config.trustProxy);
@@ -112,7 +118,7 @@ export function createApp(config: Config, storage: Storage, opts: AppOptions = {
       storage,
       registry,
       publicUrl: config.publicUrl,
-      rates: config.rates,
+      limits,
       exportStallMs: config.exportStallMs,
     }),
   );
@@ -138,7 +144,7 @@ export function createApp(config: Config, storage: Storage, opts: AppOptions = {
   }
 
   const server = http.createServer(web);
-  const gateway = new CommandGateway(server, storage, registry, config.rates, cluster);
+  const gateway = new CommandGateway(server, storage, registry, config.rates, limits, cluster);
   const sync = new SyncEndpoint(storage, registry);
   server.on('upgrade', (req, socket, head) => {
     if (sync.handles(req)) sync.handleUpgrade(req, socket, head);

@@ -2,6 +2,7 @@
  * Configuration from the environment, validated once at start-up. Every setting has a default
  * that runs the embedded set-up (one process, SQLite file under ./data).
  */
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -27,6 +28,51 @@ export const DEFAULT_BOARDS_PER_ADDRESS_PER_HOUR = 120;
 /** Look-ups of codes that do not exist, per address per minute: stops guessing codes. */
 export const DEFAULT_CODE_MISSES_PER_ADDRESS_PER_MINUTE = 30;
 
+/**
+ * Which proxies in front of the server are believed about the client's address and protocol:
+ * `false` none; a number, that many hops nearest the server; a list, the peers whose address
+ * is in one of these subnets (Express's `trust proxy` takes all three as they are).
+ */
+export type TrustProxy = false | number | string[];
+
+/** Names Express accepts for well-known subnets in a trusted-proxy list. */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/** More hops than any real chain of proxies: a larger count is a typo. */
+export const MAX_TRUSTED_PROXY_HOPS = 16;
+
+/** An address, `address/prefix`, or one of {@link TRUST_PROXY_NAMES}. */
+function isTrustedProxyEntry(entry: string): boolean {
+  if (TRUST_PROXY_NAMES.has(entry)) return true;
+  const [addr = '', bits, ...rest] = entry.split('/');
+  const family = net.isIP(addr);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** `TRUST_PROXY`: false/0, true (= 1), a hop count, or comma-separated addresses and subnets. */
+const TrustProxySchema = z
+  .string()
+  .trim()
+  .default('false')
+  .transform((v, ctx): TrustProxy => {
+    if (v === '' || v === 'false' || v === '0') return false;
+    if (v === 'true') return 1;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops <= MAX_TRUSTED_PROXY_HOPS) return hops;
+    }
+    const entries = v.split(',').map((s) => s.trim());
+    const bad = entries.filter((s) => !isTrustedProxyEntry(s));
+    if (bad.length === 0 && !/^\d+$/.test(v)) return entries;
+    ctx.addIssue({
+      code: 'custom',
+      message: `false, true, a hop count 1–${MAX_TRUSTED_PROXY_HOPS}, or comma-separated addresses/subnets (e.g. 127.0.0.1/32,10.0.0.0/8); not ${bad.length > 0 ? bad.join(', ') : v}`,
+    });
+    return z.NEVER;
+  });
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -38,10 +84,7 @@ const EnvSchema = z.object({
     .url()
     .optional()
     .transform((u) => u?.replace(/\/+$/, '')),
-  TRUST_PROXY: z
-    .enum(['true', 'false', '1', '0'])
-    .default('false')
-    .transform((v) => v === 'true' || v === '1'),
+  TRUST_PROXY: TrustProxySchema,
   BOARD_IDLE_UNLOAD_MS: z.coerce.number().int().min(0).default(DEFAULT_BOARD_IDLE_UNLOAD_MS),
   COMPACT_AFTER_UPDATES: z.coerce.number().int().min(1).default(DEFAULT_COMPACT_AFTER_UPDATES),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -105,7 +148,8 @@ export interface Config {
   redisPrefix: string;
   /** Origin used in links handed out; derived from each request when unset. */
   publicUrl: string | undefined;
-  trustProxy: boolean;
+  /** Proxies believed about the client's address (X-Forwarded-For) and protocol. */
+  trustProxy: TrustProxy;
   boardIdleUnloadMs: number;
   compactAfterUpdates: number;
   logLevel: LogLevel;

@@ -1,37 +1,8 @@
 /**
- * Rate limits kept in memory per process: fixed windows for counts per minute, token buckets for
- * bursts. Memory is bounded: stale keys are swept when a map grows past {@link MAX_TRACKED_KEYS}.
+ * The per-connection pace of commands: a token bucket held by the socket itself, so it needs no
+ * sharing between instances and goes away with the connection. Counted limits (joins, wrong
+ * codes, board creations, notes) are in limits.ts.
  */
-
-/** Keys one limiter tracks before it sweeps out the stale ones. */
-export const MAX_TRACKED_KEYS = 100_000;
-
-/** At most `limit` events per key in each window of `windowMs`. */
-export class WindowLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-
-  constructor(
-    readonly limit: number,
-    readonly windowMs: number,
-  ) {}
-
-  /** Counts one event for `key`; false when the key is over its limit in this window. */
-  take(key: string, now = Date.now()): boolean {
-    let w = this.windows.get(key);
-    if (!w || now - w.start >= this.windowMs) {
-      if (!w && this.windows.size >= MAX_TRACKED_KEYS) this.sweep(now);
-      w = { start: now, count: 0 };
-      this.windows.set(key, w);
-    }
-    if (w.count >= this.limit) return false;
-    w.count++;
-    return true;
-  }
-
-  private sweep(now: number): void {
-    for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k);
-  }
-}
 
 /** A bucket of `burst` tokens refilled at `perSecond`; each event takes one. */
 export class TokenBucket {

@@ -64,6 +64,14 @@ export class RedisCluster {
   private readonly trimTimer: NodeJS.Timeout;
   private closed = false;
 
+  /**
+   * The command connection (commands fail after a bounded wait while Redis is away), for others
+   * that keep counts in Redis under the same prefix: the shared rate limits.
+   */
+  get commands(): Redis {
+    return this.pub;
+  }
+
   constructor(private readonly opts: RedisClusterOptions) {
     const common = {
       maxRetriesPerRequest: 1,

@@ -28,7 +28,8 @@ import type { RedisCluster } from '../cluster/redis.js';
 import type { Session } from '../board/session.js';
 import type { RateLimits } from '../config.js';
 import { createLogger } from '../log.js';
-import { TokenBucket, WindowLimiter } from '../rate-limit.js';
+import type { Limits } from '../limits.js';
+import { TokenBucket } from '../rate-limit.js';
 import type { Storage } from '../storage/storage.js';
 
 const log = createLogger('gateway');
@@ -119,7 +120,6 @@ export class CommandGateway {
   private readonly pointers = new Map<string, PointerInfo>();
   private readonly pointerSentAt = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly notesLimiter: WindowLimiter;
   private readonly unlisten: () => void;
   /** Cluster mode: when each board's presence was last written to Redis, and what was last sent. */
   private readonly reported = new Map<string, number>();
@@ -131,9 +131,9 @@ export class CommandGateway {
     private readonly storage: Storage,
     private readonly registry: BoardRegistry,
     private readonly rates: RateLimits,
+    private readonly limits: Limits,
     private readonly cluster?: RedisCluster,
   ) {
-    this.notesLimiter = new WindowLimiter(rates.notesPerMinute, 60_000);
     this.io = new Server(httpServer, {
       ...(cluster ? { adapter: cluster.socketAdapter() } : {}),
       serveClient: false,
@@ -256,7 +256,10 @@ export class CommandGateway {
     if (
       c.type === 'note.add' &&
       session.participantId &&
-      !this.notesLimiter.take(`${session.boardId}:${session.participantId}`)
+      !(await this.limits.take(
+        'notesPerParticipant',
+        `${session.boardId}:${session.participantId}`,
+      ))
     ) {
       return {
         ok: false,

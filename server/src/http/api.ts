@@ -43,8 +43,7 @@ import {
 import { hashSecret, secretMatches } from '../crypto.js';
 import { createLogger } from '../log.js';
 import type { BoardRegistry } from '../board/registry.js';
-import type { RateLimits } from '../config.js';
-import { WindowLimiter } from '../rate-limit.js';
+import { clientAddress as address, type Limits } from '../limits.js';
 import {
   Exporter,
   ExportAbortedError,
@@ -168,7 +167,8 @@ export interface ApiOptions {
   registry: BoardRegistry;
   /** The origin to put in links, or undefined to use the request's. */
   publicUrl: string | undefined;
-  rates: RateLimits;
+  /** Counted limits, shared with the gateway (and, in cluster mode, with the other instances). */
+  limits: Limits;
   /** How long an export may wait for its receiver to take bytes; undefined for EXPORT_STALL_MS. */
   exportStallMs?: number | undefined;
 }
@@ -178,7 +178,7 @@ export function createApi({
   storage,
   registry,
   publicUrl,
-  rates,
+  limits,
   exportStallMs,
 }: ApiOptions): Router {
   const exporter = new Exporter({ stallMs: exportStallMs });
@@ -186,18 +186,13 @@ export function createApi({
   const tableExporter = new Exporter({ stallMs: exportStallMs });
   const importer = new Importer();
   const api = express.Router();
-  const joinsPerAddress = new WindowLimiter(rates.joinsPerAddressPerMinute, 60_000);
-  const joinsPerBoard = new WindowLimiter(rates.joinsPerBoardPerMinute, 60_000);
-  const codeMisses = new WindowLimiter(rates.codeMissesPerAddressPerMinute, 60_000);
-  const creations = new WindowLimiter(rates.boardsPerAddressPerHour, 3_600_000);
-  const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
   /** The board a code names, counting misses per address so codes cannot be guessed at speed. */
   async function boardByCode(req: Request, res: Response): Promise<BoardRecord | undefined> {
     const code = normalizeJoinCode(String(req.params['code'] ?? ''));
     const board = code ? await storage.getBoardByCode(code) : undefined;
     if (board) return board;
-    if (!codeMisses.take(address(req))) {
+    if (!(await limits.take('codeMissesPerAddress', address(req)))) {
       sendError(res, ErrorCode.RateLimited, 'too many wrong codes; wait a minute');
     } else sendError(res, ErrorCode.BoardNotFound, 'no board with that code');
     return undefined;
@@ -254,7 +249,7 @@ export function createApi({
   api.post('/boards', async (req, res) => {
     const body = CreateBoardBody.safeParse(req.body ?? {});
     if (!body.success) return zodError(res, body.error);
-    if (!creations.take(address(req))) {
+    if (!(await limits.take('boardsPerAddress', address(req)))) {
       return sendError(
         res,
         ErrorCode.RateLimited,
@@ -311,7 +306,7 @@ export function createApi({
   api.post('/boards/:code/join', async (req, res) => {
     const body = JoinBody.safeParse(req.body ?? {});
     if (!body.success) return zodError(res, body.error);
-    if (!joinsPerAddress.take(address(req))) {
+    if (!(await limits.take('joinsPerAddress', address(req)))) {
       return sendError(
         res,
         ErrorCode.RateLimited,
@@ -320,7 +315,7 @@ export function createApi({
     }
     const board = await boardByCode(req, res);
     if (!board) return;
-    if (!joinsPerBoard.take(board.id))
+    if (!(await limits.take('joinsPerBoard', board.id)))
       return sendError(res, ErrorCode.RateLimited, 'too many joins; wait a minute');
     const live = await registry.get(board.id);
     const named = readMeta(live.doc).mode === 'named';
@@ -472,7 +467,7 @@ export function createApi({
   api.post('/boards/import', async (req, res) => {
     // The budget is taken before a byte is read: a refused file costs as much as an accepted one,
     // so parsing cannot be had for free.
-    if (!creations.take(address(req)))
+    if (!(await limits.take('boardsPerAddress', address(req))))
       return refuseUpload(
         req,
         res,

@@ -254,8 +254,13 @@ export interface ClusterFixture {
 /**
  * Three (or `instances`) built instances on this machine's PostgreSQL and Redis, in a schema and
  * under a key prefix of their own, for the tests of one file; nginx in front when installed.
+ * `env` adds to (or overrides) {@link TEST_RATES} for every instance.
  */
-export function useCluster(name: string, instances = 3): ClusterFixture {
+export function useCluster(
+  name: string,
+  instances = 3,
+  env: Record<string, string> = {},
+): ClusterFixture {
   const { schema, prefix } = isolation(name);
   let cluster: Cluster | undefined;
   let nginx: RunningNginx | undefined;
@@ -267,7 +272,7 @@ export function useCluster(name: string, instances = 3): ClusterFixture {
       redisUrl: REDIS_URL!,
       databaseSchema: schema,
       redisPrefix: prefix,
-      env: TEST_RATES,
+      env: { ...TEST_RATES, ...env },
     });
     if (findNginx()) nginx = await startNginx(cluster.instances.map((i) => i.port));
   }, 60_000);
