@@ -94,9 +94,15 @@ export function createApp(config: Config, storage: Storage, opts: AppOptions = {
   const server = http.createServer(web);
   const gateway = new CommandGateway(server, storage, registry, config.rates, cluster);
   const sync = new SyncEndpoint(storage, registry);
+  // Total: an upgrade nobody can read is refused, never thrown out of the event.
   server.on('upgrade', (req, socket, head) => {
-    if (sync.handles(req)) sync.handleUpgrade(req, socket, head);
-    else if (!(req.url ?? '').startsWith('/socket.io/')) socket.destroy();
+    try {
+      if (sync.handles(req)) sync.handleUpgrade(req, socket, head);
+      else if (!(req.url ?? '').startsWith('/socket.io/')) socket.destroy();
+    } catch (err) {
+      log.error('upgrade failed', { err });
+      socket.destroy();
+    }
   });
 
   let closed: Promise<void> | undefined;
