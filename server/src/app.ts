@@ -15,6 +15,7 @@ import { faults } from './faults.js';
 import { CommandGateway } from './gateway/gateway.js';
 import { createApi } from './http/api.js';
 import { createLogger } from './log.js';
+import { originCheck } from './sync/origin.js';
 import type { Storage } from './storage/storage.js';
 import { SyncEndpoint } from './sync/endpoint.js';
 
@@ -92,8 +93,9 @@ export function createApp(config: Config, storage: Storage, opts: AppOptions = {
   }
 
   const server = http.createServer(web);
-  const gateway = new CommandGateway(server, storage, registry, config.rates, cluster);
-  const sync = new SyncEndpoint(storage, registry);
+  const allowOrigin = originCheck(config.allowedOrigins, config.publicUrl);
+  const gateway = new CommandGateway(server, storage, registry, config.rates, cluster, allowOrigin);
+  const sync = new SyncEndpoint(storage, registry, allowOrigin);
   // Total: an upgrade nobody can read is refused, never thrown out of the event.
   server.on('upgrade', (req, socket, head) => {
     try {

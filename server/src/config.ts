@@ -38,6 +38,28 @@ const EnvSchema = z.object({
     .url()
     .optional()
     .transform((u) => u?.replace(/\/+$/, '')),
+  ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const items = (v ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+      const origins: string[] = [];
+      for (const item of items) {
+        let origin: string | undefined;
+        try {
+          const url = new URL(item);
+          if (url.protocol === 'http:' || url.protocol === 'https:') origin = url.origin;
+        } catch {
+          origin = undefined;
+        }
+        if (!origin) ctx.addIssue({ code: 'custom', message: `not an http(s) origin: ${item}` });
+        else origins.push(origin);
+      }
+      return origins.length > 0 ? origins : undefined;
+    }),
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0'])
     .default('false')
@@ -103,6 +125,11 @@ export interface Config {
   redisPrefix: string;
   /** Origin used in links handed out; derived from each request when unset. */
   publicUrl: string | undefined;
+  /**
+   * Origins of the pages that may open websocket connections; undefined allows the server's own
+   * (the request's host, or `publicUrl`). Requests without an `Origin` are not from a browser.
+   */
+  allowedOrigins: string[] | undefined;
   trustProxy: boolean;
   boardIdleUnloadMs: number;
   compactAfterUpdates: number;
@@ -156,6 +183,7 @@ export function loadConfig(
     redisUrl: e.REDIS_URL || undefined,
     redisPrefix: e.REDIS_PREFIX,
     publicUrl: e.PUBLIC_URL,
+    allowedOrigins: e.ALLOWED_ORIGINS,
     trustProxy: e.TRUST_PROXY,
     boardIdleUnloadMs: e.BOARD_IDLE_UNLOAD_MS,
     compactAfterUpdates: e.COMPACT_AFTER_UPDATES,

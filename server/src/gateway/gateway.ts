@@ -30,6 +30,7 @@ import type { RateLimits } from '../config.js';
 import { createLogger } from '../log.js';
 import { TokenBucket, WindowLimiter } from '../rate-limit.js';
 import type { Storage } from '../storage/storage.js';
+import { ANY_ORIGIN, type OriginCheck } from '../sync/origin.js';
 
 const log = createLogger('gateway');
 
@@ -132,6 +133,7 @@ export class CommandGateway {
     private readonly registry: BoardRegistry,
     private readonly rates: RateLimits,
     private readonly cluster?: RedisCluster,
+    allowOrigin: OriginCheck = ANY_ORIGIN,
   ) {
     this.notesLimiter = new WindowLimiter(rates.notesPerMinute, 60_000);
     this.io = new Server(httpServer, {
@@ -141,6 +143,8 @@ export class CommandGateway {
       perMessageDeflate: false,
       // The sync endpoint shares the HTTP server; leave upgrades of other paths alone.
       destroyUpgrade: false,
+      // Pages from other sites are refused (HTTP 403) before any credential is read.
+      allowRequest: (req, callback) => callback(null, allowOrigin(req)),
     });
     this.io.use((socket, next) => {
       const auth = (socket.handshake.auth ?? {}) as Credentials;

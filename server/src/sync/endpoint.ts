@@ -37,6 +37,7 @@ import type { BoardRegistry } from '../board/registry.js';
 import type { Session } from '../board/session.js';
 import { createLogger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
+import { ANY_ORIGIN, type OriginCheck } from './origin.js';
 
 const log = createLogger('sync');
 
@@ -177,7 +178,7 @@ export interface SyncStats {
   step1Replaced: number;
   /** Connections closed for going over their message budget. */
   budgetCloses: number;
-  /** Upgrades refused before becoming a websocket (unreadable path or query). */
+  /** Upgrades refused before becoming a websocket (origin not allowed, unreadable path). */
   upgradesRefused: number;
 }
 
@@ -272,6 +273,7 @@ export class SyncEndpoint {
   constructor(
     private readonly storage: Storage,
     private readonly registry: BoardRegistry,
+    private readonly allowOrigin: OriginCheck = ANY_ORIGIN,
   ) {
     this.wss = new WebSocketServer({
       noServer: true,
@@ -323,6 +325,11 @@ export class SyncEndpoint {
   /** Takes over an HTTP upgrade for the sync path. Never throws. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
+    if (!this.allowOrigin(req)) {
+      this.stats.upgradesRefused++;
+      refuseUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
     const request = parseSyncRequest(req.url);
     if (!request) {
       this.stats.upgradesRefused++;
