@@ -17,6 +17,7 @@ import { CommandGateway } from './gateway/gateway.js';
 import { createApi } from './http/api.js';
 import { Limits } from './limits.js';
 import { createLogger } from './log.js';
+import { originCheck } from './sync/origin.js';
 import type { Storage } from './storage/storage.js';
 import { SyncEndpoint } from './sync/endpoint.js';
 
@@ -144,11 +145,26 @@ export function createApp(config: Config, storage: Storage, opts: AppOptions = {
   }
 
   const server = http.createServer(web);
-  const gateway = new CommandGateway(server, storage, registry, config.rates, limits, cluster);
-  const sync = new SyncEndpoint(storage, registry);
+  const allowOrigin = originCheck(config.allowedOrigins, config.publicUrl);
+  const gateway = new CommandGateway(
+    server,
+    storage,
+    registry,
+    config.rates,
+    limits,
+    cluster,
+    allowOrigin,
+  );
+  const sync = new SyncEndpoint(storage, registry, allowOrigin);
+  // Total: an upgrade nobody can read is refused, never thrown out of the event.
   server.on('upgrade', (req, socket, head) => {
-    if (sync.handles(req)) sync.handleUpgrade(req, socket, head);
-    else if (!(req.url ?? '').startsWith('/socket.io/')) socket.destroy();
+    try {
+      if (sync.handles(req)) sync.handleUpgrade(req, socket, head);
+      else if (!(req.url ?? '').startsWith('/socket.io/')) socket.destroy();
+    } catch (err) {
+      log.error('upgrade failed', { err });
+      socket.destroy();
+    }
   });
 
   let closed: Promise<void> | undefined;

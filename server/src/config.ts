@@ -84,6 +84,28 @@ const EnvSchema = z.object({
     .url()
     .optional()
     .transform((u) => u?.replace(/\/+$/, '')),
+  ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const items = (v ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+      const origins: string[] = [];
+      for (const item of items) {
+        let origin: string | undefined;
+        try {
+          const url = new URL(item);
+          if (url.protocol === 'http:' || url.protocol === 'https:') origin = url.origin;
+        } catch {
+          origin = undefined;
+        }
+        if (!origin) ctx.addIssue({ code: 'custom', message: `not an http(s) origin: ${item}` });
+        else origins.push(origin);
+      }
+      return origins.length > 0 ? origins : undefined;
+    }),
   TRUST_PROXY: TrustProxySchema,
   BOARD_IDLE_UNLOAD_MS: z.coerce.number().int().min(0).default(DEFAULT_BOARD_IDLE_UNLOAD_MS),
   COMPACT_AFTER_UPDATES: z.coerce.number().int().min(1).default(DEFAULT_COMPACT_AFTER_UPDATES),
@@ -148,6 +170,11 @@ export interface Config {
   redisPrefix: string;
   /** Origin used in links handed out; derived from each request when unset. */
   publicUrl: string | undefined;
+  /**
+   * Origins of the pages that may open websocket connections; undefined allows the server's own
+   * (the request's host, or `publicUrl`). Requests without an `Origin` are not from a browser.
+   */
+  allowedOrigins: string[] | undefined;
   /** Proxies believed about the client's address (X-Forwarded-For) and protocol. */
   trustProxy: TrustProxy;
   boardIdleUnloadMs: number;
@@ -204,6 +231,7 @@ export function loadConfig(
     redisUrl: e.REDIS_URL || undefined,
     redisPrefix: e.REDIS_PREFIX,
     publicUrl: e.PUBLIC_URL,
+    allowedOrigins: e.ALLOWED_ORIGINS,
     trustProxy: e.TRUST_PROXY,
     boardIdleUnloadMs: e.BOARD_IDLE_UNLOAD_MS,
     compactAfterUpdates: e.COMPACT_AFTER_UPDATES,

@@ -85,6 +85,8 @@ export const SyncCloseCode = {
   BoardNotFound: 4404,
   /** The client speaks another protocol version. */
   ProtocolMismatch: 4426,
+  /** The connection sent more messages than its budget allows; reconnecting resets the budget. */
+  TooManyMessages: 4429,
   /** The server is shutting down; reconnect (to this or another instance). */
   GoingAway: 4503,
 } as const;

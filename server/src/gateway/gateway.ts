@@ -31,6 +31,7 @@ import { createLogger } from '../log.js';
 import type { Limits } from '../limits.js';
 import { TokenBucket } from '../rate-limit.js';
 import type { Storage } from '../storage/storage.js';
+import { ANY_ORIGIN, type OriginCheck } from '../sync/origin.js';
 
 const log = createLogger('gateway');
 
@@ -133,6 +134,7 @@ export class CommandGateway {
     private readonly rates: RateLimits,
     private readonly limits: Limits,
     private readonly cluster?: RedisCluster,
+    allowOrigin: OriginCheck = ANY_ORIGIN,
   ) {
     this.io = new Server(httpServer, {
       ...(cluster ? { adapter: cluster.socketAdapter() } : {}),
@@ -141,6 +143,8 @@ export class CommandGateway {
       perMessageDeflate: false,
       // The sync endpoint shares the HTTP server; leave upgrades of other paths alone.
       destroyUpgrade: false,
+      // Pages from other sites are refused (HTTP 403) before any credential is read.
+      allowRequest: (req, callback) => callback(null, allowOrigin(req)),
     });
     this.io.use((socket, next) => {
       const auth = (socket.handshake.auth ?? {}) as Credentials;

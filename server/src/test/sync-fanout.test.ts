@@ -1,7 +1,8 @@
 /**
  * Fan-out of committed updates: batches are merged into fewer messages, a connection that does not
  * read is held back instead of buffered without bound and catches up when it reads again, and a
- * late joiner with an empty replica is served the cached encoding of the whole document.
+ * late joiner with an empty replica is served the whole committed document in one step 2, from an
+ * encoding shared with the other joiners of the same revision.
  */
 import { describe, expect, it } from 'vitest';
 import * as decoding from 'lib0/decoding';
@@ -31,6 +32,8 @@ class RawReplica {
   readonly doc = new Y.Doc();
   updateMessages = 0;
   step2s = 0;
+  /** The replica's state vector right after the first step 2 was applied. */
+  afterFirstStep2: Uint8Array | undefined;
   closed: number | undefined;
   private constructor(readonly ws: WebSocket) {
     ws.binaryType = 'nodebuffer';
@@ -44,6 +47,8 @@ class RawReplica {
       if (step === syncProtocol.messageYjsSyncStep2) this.step2s++;
       if (step !== syncProtocol.messageYjsSyncStep1)
         Y.applyUpdate(this.doc, decoding.readVarUint8Array(d));
+      if (step === syncProtocol.messageYjsSyncStep2 && this.step2s === 1)
+        this.afterFirstStep2 = Y.encodeStateVector(this.doc);
     });
     ws.on('close', (code) => (this.closed = code));
   }
@@ -216,13 +221,14 @@ describe('sync fan-out', () => {
     }
   });
 
-  it('serves late joiners with nothing one cached encoding, plus the changes made since', async () => {
+  it('serves late joiners the whole committed board in one step 2, from a shared encoding', async () => {
     const { server } = ctx;
     const board = await createBoard(server.url);
     const stats = server.app.sync.stats;
     const first = await RawReplica.open(server.url, board);
     const hits = stats.fullStateCacheHits;
     const second = await RawReplica.open(server.url, board);
+    // Nothing changed: the second joiner is served the first one's encoding.
     expect(stats.fullStateCacheHits).toBe(hits + 1);
     expect(Y.encodeStateAsUpdate(second.doc)).toEqual(Y.encodeStateAsUpdate(first.doc));
     const author = await TestClient.connect(server.url, board.boardId, {
@@ -231,13 +237,20 @@ describe('sync fan-out', () => {
     const ids = [newId(), newId()];
     for (const id of ids)
       await author.visible(await author.command({ type: 'note.add', id, x: 0, y: 0 }));
-    const before = stats.fullStateCacheHits;
-    const third = await RawReplica.open(server.url, board);
-    // Still the cached encoding, and the notes written since arrive with it.
-    expect(stats.fullStateCacheHits).toBe(before + 1);
-    await waitFor(() => ids.every((id) => getNote(third.doc, id)), 5_000, 'the new notes');
-    expect(Y.encodeStateVector(third.doc)).toEqual(Y.encodeStateVector(author.doc));
-    for (const r of [first, second, third]) r.close();
+    const encodes = stats.fullStateEncodes;
+    const [third, fourth] = await Promise.all([
+      RawReplica.open(server.url, board),
+      RawReplica.open(server.url, board),
+    ]);
+    // The cached encoding was stale: encoded again, once for both, and each joiner's one step 2
+    // holds the notes acknowledged since.
+    expect(stats.fullStateEncodes).toBe(encodes + 1);
+    for (const r of [third, fourth]) {
+      expect(r.step2s).toBe(1);
+      expect(r.afterFirstStep2).toEqual(Y.encodeStateVector(author.doc));
+      for (const id of ids) expect(getNote(r.doc, id)).toBeDefined();
+    }
+    for (const r of [first, second, third, fourth]) r.close();
     author.close();
   });
 });
