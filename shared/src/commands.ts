@@ -27,13 +27,16 @@ import {
 } from './limits.js';
 import { RECORD_ID_PATTERN } from './ids.js';
 import { ErrorCode, type ProtocolError } from './protocol.js';
+import { boundedText } from './text.js';
+
+export { normalizeText } from './text.js';
 
 const recordId = z.string().regex(RECORD_ID_PATTERN, 'a 20-character base-36 id');
 const coordinate = z.number().finite().min(-MAX_COORDINATE).max(MAX_COORDINATE);
 const promptSide = z.number().finite().min(MIN_PROMPT_SIZE).max(MAX_PROMPT_SIZE);
-const noteText = z.string().max(MAX_NOTE_TEXT_LENGTH);
-const promptTitle = z.string().max(MAX_PROMPT_TITLE_LENGTH);
-const boardTitle = z.string().max(MAX_BOARD_TITLE_LENGTH);
+const noteText = boundedText(MAX_NOTE_TEXT_LENGTH);
+const promptTitle = boundedText(MAX_PROMPT_TITLE_LENGTH);
+const boardTitle = boundedText(MAX_BOARD_TITLE_LENGTH);
 const noteColor = z.enum(NOTE_COLORS);
 
 export const NoteAdd = z.strictObject({
@@ -116,7 +119,7 @@ export const BoardRotateKey = z.strictObject({
   key: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a 43-character base64url secret'),
 });
 
-const label = z.string().max(MAX_LABEL_LENGTH);
+const label = boundedText(MAX_LABEL_LENGTH);
 
 export const TimerSet = z.strictObject({
   type: z.literal('timer.set'),
@@ -309,41 +312,12 @@ export function parseEnvelope(raw: unknown): ParseResult {
     const where = first ? first.path.join('.') || '(command)' : '(command)';
     return fail(ErrorCode.InvalidCommand, `${type} ${where}: ${first?.message ?? 'invalid'}`, id);
   }
-  return { ok: true, envelope: { id, command: normalize(parsed.data as Command) } };
+  // Text fields arrive normalised: the schemas normalise before they check a length.
+  return { ok: true, envelope: { id, command: parsed.data as Command } };
 }
 
 function fail(code: ErrorCode, message: string, id?: string): ParseResult {
   return id === undefined
     ? { ok: false, error: { code, message } }
     : { ok: false, error: { code, message }, id };
-}
-
-/**
- * Text is stored in Unicode normal form C with control characters (other than line breaks and
- * tabs) removed, so the same words always look and compare the same.
- */
-export function normalizeText(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.normalize('NFC').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
-}
-
-function normalize(c: Command): Command {
-  switch (c.type) {
-    case 'note.add':
-      return { ...c, text: normalizeText(c.text) };
-    case 'note.update':
-      return c.text === undefined ? c : { ...c, text: normalizeText(c.text) };
-    case 'prompt.add':
-      return { ...c, title: normalizeText(c.title) };
-    case 'prompt.update':
-      return c.title === undefined ? c : { ...c, title: normalizeText(c.title) };
-    case 'board.update':
-      return c.title === undefined ? c : { ...c, title: normalizeText(c.title) };
-    case 'vote.start':
-    case 'cluster.add':
-    case 'cluster.update':
-      return { ...c, label: normalizeText(c.label) };
-    default:
-      return c;
-  }
 }

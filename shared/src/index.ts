@@ -145,6 +145,7 @@ export {
   type CommandEnvelope,
   type ParseResult,
 } from './commands.js';
+export { boundedText, withinCodeUnits } from './text.js';
 export { PERMISSIONS, LOCKABLE_COMMANDS, isAllowed, canEver, type Grant } from './permissions.js';
 export {
   applyCommand,

@@ -33,6 +33,7 @@ import {
   newSecret,
   normalizeJoinCode,
   normalizeText,
+  withinCodeUnits,
   randomId,
   readMeta,
   toBackup,
@@ -93,7 +94,7 @@ const trimmed = (max: number, min = 0) =>
   z
     .string()
     .transform((s) => normalizeText(s).trim())
-    .pipe(z.string().min(min).max(max));
+    .pipe(withinCodeUnits(z.string().min(min), max));
 
 const CreateBoardBody = z.strictObject({
   title: trimmed(MAX_BOARD_TITLE_LENGTH, 1),
