@@ -13,6 +13,7 @@ import {
   MAX_NOTE_TEXT_LENGTH,
   MAX_PROMPT_SIZE,
   MAX_BULK_NOTES,
+  MAX_MOVES_PER_COMMAND,
   MAX_DOTS_PER_ROUND,
   MAX_GROUP_THRESHOLD,
   MAX_LABEL_LENGTH,
@@ -168,8 +169,29 @@ export const NotesMove = z.strictObject({
   moves: z
     .array(z.strictObject({ id: recordId, x: coordinate, y: coordinate }))
     .min(1)
-    .max(MAX_BULK_NOTES),
+    .max(MAX_MOVES_PER_COMMAND),
 });
+
+/** Moves of any number of notes as `notes.move` commands that each fit in a message. */
+export function notesMoveCommands(
+  moves: readonly { id: string; x: number; y: number }[],
+): CommandOf<'notes.move'>[] {
+  const out: CommandOf<'notes.move'>[] = [];
+  for (let i = 0; i < moves.length; i += MAX_MOVES_PER_COMMAND)
+    out.push({ type: 'notes.move', moves: moves.slice(i, i + MAX_MOVES_PER_COMMAND) });
+  return out;
+}
+
+/** A colour change of any number of notes as `notes.update` commands within the bulk limit. */
+export function notesUpdateCommands(
+  ids: readonly string[],
+  color: z.output<typeof noteColor>,
+): CommandOf<'notes.update'>[] {
+  const out: CommandOf<'notes.update'>[] = [];
+  for (let i = 0; i < ids.length; i += MAX_BULK_NOTES)
+    out.push({ type: 'notes.update', ids: ids.slice(i, i + MAX_BULK_NOTES), color });
+  return out;
+}
 export const NotesUpdate = z.strictObject({
   type: z.literal('notes.update'),
   ids: z.array(recordId).min(1).max(MAX_BULK_NOTES),

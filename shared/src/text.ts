@@ -21,8 +21,13 @@ export function normalizeText(s: string): string {
  * normalised text.
  */
 export function boundedText(max: number) {
-  return withinCodeUnits(withinCodeUnits(z.string(), max).overwrite(normalizeText), max);
+  const schema = withinCodeUnits(withinCodeUnits(z.string(), max).overwrite(normalizeText), max);
+  TEXT_LIMITS.set(schema, max);
+  return schema;
 }
+
+/** The limit of each {@link boundedText} schema, so a test can build the longest valid message. */
+export const TEXT_LIMITS = new WeakMap<z.ZodType, number>();
 
 /**
  * `schema` with at most `max` UTF-16 code units. Zod's own `.max()` on a string counts code
