@@ -14,7 +14,7 @@ import { TEXT_LIMITS } from './text.js';
 const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
 
 /** The longest JSON number a double can take: 24 characters. */
-const LONG_NUMBERS = [-1.2345678901234567e-300, 1.2345678901234567e-300];
+const LONG_NUMBERS = [-Number.MIN_VALUE * 3 ** 33, Number.MIN_VALUE * 3 ** 33, -1 / 3e300, 1 / 3e300];
 
 /** The longest valid value `schema` takes as JSON; throws on a shape it does not know. */
 function longest(schema: any): unknown {
