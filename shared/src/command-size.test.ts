@@ -11,10 +11,15 @@ import { TEXT_LIMITS } from './text.js';
 /* eslint-disable @typescript-eslint/no-explicit-any -- walks zod's internal definitions */
 
 /** Bytes of `v` as JSON in UTF-8, the way socket.io sends it. */
-const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
+const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
 
 /** The longest JSON number a double can take: 24 characters. */
-const LONG_NUMBERS = [-Number.MIN_VALUE * 3 ** 33, Number.MIN_VALUE * 3 ** 33, -1 / 3e300, 1 / 3e300];
+const LONG_NUMBERS = [
+  -Number.MIN_VALUE * 3 ** 33,
+  Number.MIN_VALUE * 3 ** 33,
+  -1 / 3e300,
+  1 / 3e300,
+];
 
 /** The longest valid value `schema` takes as JSON; throws on a shape it does not know. */
 function longest(schema: any): unknown {
