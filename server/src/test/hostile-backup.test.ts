@@ -117,6 +117,25 @@ describe('hostile backups, formula cells and text limits', () => {
     expect(res.status).toBe(201);
   });
 
+  it('refuses a station assignment on a board that is not a stations board, naming the field', async () => {
+    const create = (body: Record<string, unknown>) =>
+      fetch(`${fx.server.url}/api/boards`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'Rastit', ...body }),
+      });
+    const refused = await create({ template: 'blank', assignment: 'self' });
+    expect(refused.status).toBe(400);
+    const err = ((await refused.json()) as { error: { code: string; message: string } }).error;
+    expect(err.code).toBe('invalid_message');
+    expect(err.message).toMatch(/^assignment:/);
+    const stations = await create({ template: 'stations', stations: 2, assignment: 'self' });
+    expect(stations.status).toBe(201);
+    const board = (await stations.json()) as CreatedBoard;
+    const meta = (await backupOf(board)).board.meta;
+    expect(meta.stationAssignment).toBe('self');
+  });
+
   async function backupOf(board: CreatedBoard): Promise<BoardBackup> {
     const res = await get(board, 'json');
     expect(res.status).toBe(200);
