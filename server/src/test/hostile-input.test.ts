@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { MAX_NOTE_TEXT_LENGTH, type BoardBackup } from '@pajataulu/shared';
+import { MAX_MOVES_PER_COMMAND, MAX_NOTE_TEXT_LENGTH, type BoardBackup } from '@pajataulu/shared';
 import { createBoardWith, type CreatedBoard, newId, TestClient, useServer } from './harness.js';
 
 /** Backups, exports and text limits against a real server: nothing accepted can break a board. */
@@ -134,6 +134,23 @@ describe('hostile backups, formula cells and text limits', () => {
     const board = (await stations.json()) as CreatedBoard;
     const meta = (await backupOf(board)).board.meta;
     expect(meta.stationAssignment).toBe('self');
+  });
+
+  it('answers the largest valid notes.move instead of closing the socket', async () => {
+    const { board, f } = await boardWithNote('a');
+    const noteId = (await backupOf(board)).board.notes[0]!.id;
+    // The longest JSON a coordinate can take, on every move: 13 KB, within the message limit.
+    const far = -Number.MIN_VALUE * 3 ** 33;
+    const moves = Array.from({ length: MAX_MOVES_PER_COMMAND }, () => ({
+      id: noteId,
+      x: far,
+      y: far,
+    }));
+    const ack = await f.command({ type: 'notes.move', moves });
+    expect(ack).toMatchObject({ ok: true });
+    expect(f.socket.connected).toBe(true);
+    const over = await f.command({ type: 'notes.move', moves: [...moves, moves[0]!] });
+    expect(over).toMatchObject({ ok: false, error: { code: 'invalid_command' } });
   });
 
   async function backupOf(board: CreatedBoard): Promise<BoardBackup> {
