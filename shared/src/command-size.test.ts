@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { COMMAND_SCHEMAS, COMMAND_TYPES, parseEnvelope } from './commands.js';
+import {
+  COMMAND_SCHEMAS,
+  COMMAND_TYPES,
+  notesMoveCommands,
+  notesUpdateCommands,
+  parseEnvelope,
+} from './commands.js';
 import {
   COMMAND_FRAME_MARGIN_BYTES,
   MAX_COMMAND_ID_LENGTH,
@@ -104,5 +110,20 @@ describe('every valid command fits in a command message', () => {
       command: { type: 'notes.move', moves: Array(MAX_MOVES_PER_COMMAND + 1).fill(move) },
     });
     expect(r.ok).toBe(false);
+  });
+
+  it('splits a large selection into commands that each parse and fit', () => {
+    const ids = Array.from({ length: 1_234 }, (_, i) => `n${String(i).padStart(19, '0')}`);
+    const moves = notesMoveCommands(ids.map((id) => ({ id, x: -1 / 3e300, y: 1 / 3e300 })));
+    const updates = notesUpdateCommands(ids, 'yellow');
+    expect(moves.flatMap((c) => c.moves.map((m) => m.id))).toEqual(ids);
+    expect(updates.flatMap((c) => c.ids)).toEqual(ids);
+    for (const command of [...moves, ...updates]) {
+      const envelope = { id: 'x'.repeat(MAX_COMMAND_ID_LENGTH), command };
+      expect(parseEnvelope(envelope).ok).toBe(true);
+      expect(jsonBytes(envelope)).toBeLessThanOrEqual(
+        MAX_COMMAND_MESSAGE_BYTES - COMMAND_FRAME_MARGIN_BYTES,
+      );
+    }
   });
 });
