@@ -4,7 +4,7 @@
  * only when it tightens what a client may send.
  */
 
-/** Longest note text, in UTF-16 code units, as sent (before normalisation). */
+/** Longest note text, in UTF-16 code units, both as sent and after NFC (see `text.ts`); all text limits count so. */
 export const MAX_NOTE_TEXT_LENGTH = 1_000;
 /** Longest prompt (frame) title. */
 export const MAX_PROMPT_TITLE_LENGTH = 200;
