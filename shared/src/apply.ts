@@ -546,9 +546,10 @@ export function applyCommand(doc: Y.Doc, command: Command, ctx: ApplyContext): A
       const mine = ctx.view.votesOf(round.id, pid);
       const onNote = mine.get(command.noteId) ?? 0;
       if (command.type === 'vote.cast') {
-        // Dots on notes that are gone (deleted or hidden) no longer count against the budget.
+        // Dots on notes that are gone (deleted or hidden) stay counted: handing them back would let
+        // a participant hide-and-vote past the round's budget.
         let used = 0;
-        for (const [noteId, n] of mine) if (notes.has(noteId)) used += n;
+        for (const n of mine.values()) used += n;
         if (used >= round.dots) return refuse(ErrorCode.VoteBudget, 'no dots left');
         if (onNote >= round.maxPerNote)
           return refuse(ErrorCode.VoteBudget, 'most dots on this note already');

@@ -37,10 +37,12 @@ import {
   MAX_PROMPT_TITLE_LENGTH,
   MAX_PROMPTS_PER_BOARD,
   MAX_ROUNDS_PER_BOARD,
+  MAX_DOTS_PER_ROUND,
   MIN_GROUP_THRESHOLD,
   MIN_PROMPT_SIZE,
 } from './limits.js';
-import type { Locale } from './templates.js';
+import { MAX_STATIONS, TEMPLATE_IDS, type Locale } from './templates.js';
+import { boundedText } from './text.js';
 
 /** The format tag and version of a backup file. */
 export const BACKUP_FORMAT = 'pajataulu-board';
@@ -62,18 +64,56 @@ export function toBackup(doc: Y.Doc, now: number): BoardBackup {
   };
 }
 
-/** Thrown for a file that is not a backup this code can read. */
+/** Thrown for a file that is not a backup this code can read; `field` is the path of the first bad value. */
 export class BackupError extends Error {
-  constructor(message: string) {
+  readonly field: string;
+  constructor(message: string, field = '') {
     super(message);
     this.name = 'BackupError';
+    this.field = field;
   }
 }
 
+/**
+ * Earliest and latest time (ms since 1970) a backup may carry. Times are shown as ISO dates in
+ * exports, which throw outside ±8.64e15; a board made after 2200 is not real. Zero stays allowed:
+ * it marks a round that has not ended.
+ */
+export const MIN_BACKUP_TIME = 0;
+export const MAX_BACKUP_TIME = Date.UTC(2200, 0, 1);
+/** Largest count (reactions, dots, group members) a backup may carry: more people than any workshop. */
+export const MAX_BACKUP_COUNT = 1_000_000;
+/** Role group ids as the server makes them (`g1`…`g12`). */
+export const GROUP_ID_PATTERN = /^g[1-9][0-9]?$/;
+
 const id = z.string().regex(RECORD_ID_PATTERN);
+const groupId = z.string().regex(GROUP_ID_PATTERN);
 const coord = z.number().finite().min(-MAX_COORDINATE).max(MAX_COORDINATE);
-const short = (max: number) => z.string().max(max);
-const counts = z.record(z.string().max(64), z.number().int().min(0)).default({});
+const short = (max: number) => boundedText(max);
+const time = z.number().finite().min(MIN_BACKUP_TIME).max(MAX_BACKUP_TIME);
+const count = z.number().int().min(0).max(MAX_BACKUP_COUNT);
+/**
+ * A record keyed by ids: every key must match `key` (so `__proto__` or `constructor` never get
+ * in), and it is built on a null prototype so a lookup of any other name finds nothing.
+ */
+const keyed = (key: z.ZodType<string>, maxKeys: number) =>
+  z
+    .unknown()
+    .superRefine((v, ctx) => {
+      // Checked on the raw own keys: a record schema alone lets `__proto__` through unseen.
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return;
+      for (const k of Object.keys(v))
+        if (!key.safeParse(k).success)
+          ctx.addIssue({
+            code: 'custom',
+            path: [k],
+            message: `${JSON.stringify(k)} is not a valid key`,
+          });
+    })
+    .pipe(z.partialRecord(key, count))
+    .refine((r) => Object.keys(r).length <= maxKeys, `at most ${maxKeys} keys`)
+    .transform((r) => Object.assign(Object.create(null) as Record<string, number>, r))
+    .default(() => Object.create(null) as Record<string, number>);
 
 const BackupPrompt = z.object({
   id,
@@ -83,11 +123,11 @@ const BackupPrompt = z.object({
   y: coord,
   w: z.number().min(MIN_PROMPT_SIZE).max(MAX_PROMPT_SIZE),
   h: z.number().min(MIN_PROMPT_SIZE).max(MAX_PROMPT_SIZE),
-  createdAt: z.number(),
+  createdAt: time,
   locked: z.boolean().default(false),
   privateWriting: z.boolean().default(false),
-  waiting: z.number().int().min(0).default(0),
-  station: z.number().int().nullable().default(null),
+  waiting: z.number().int().min(0).max(MAX_NOTES_PER_BOARD).default(0),
+  station: z.number().int().min(1).max(MAX_STATIONS).nullable().default(null),
 });
 const BackupNote = z.object({
   id,
@@ -96,27 +136,27 @@ const BackupNote = z.object({
   x: coord,
   y: coord,
   color: z.enum(NOTE_COLORS),
-  createdAt: z.number(),
-  group: short(64).nullable().default(null),
+  createdAt: time,
+  group: groupId.nullable().default(null),
   author: short(MAX_DISPLAY_NAME_LENGTH).nullable().default(null),
   month: z.number().int().min(1).max(12).nullable().default(null),
-  reactions: counts,
-  votes: counts,
+  reactions: keyed(z.enum(REACTIONS), REACTIONS.length),
+  votes: keyed(id, MAX_ROUNDS_PER_BOARD),
   cluster: id.nullable().default(null),
 });
 const BackupMeta = z.object({
   title: short(MAX_BOARD_TITLE_LENGTH).min(1),
-  template: short(32),
-  createdAt: z.number(),
+  template: z.enum(TEMPLATE_IDS),
+  createdAt: time,
   mode: z.enum(BOARD_MODES),
   locked: z.boolean(),
   privateWriting: z.boolean(),
-  waiting: z.number().int().min(0),
+  waiting: z.number().int().min(0).max(MAX_NOTES_PER_BOARD),
   groups: z
-    .array(z.object({ id: short(64), label: short(MAX_GROUP_LABEL_LENGTH) }))
+    .array(z.object({ id: groupId, label: short(MAX_GROUP_LABEL_LENGTH) }))
     .max(MAX_GROUPS_PER_BOARD),
   groupThreshold: z.number().int().min(MIN_GROUP_THRESHOLD).max(MAX_GROUP_THRESHOLD),
-  groupCounts: counts,
+  groupCounts: keyed(groupId, MAX_GROUPS_PER_BOARD),
   wheel: z
     .object({ x: coord, y: coord, r: z.number().positive().max(MAX_PROMPT_SIZE) })
     .nullable()
@@ -129,7 +169,7 @@ const BackupMeta = z.object({
 const BackupSchema = z.object({
   format: z.literal(BACKUP_FORMAT),
   version: z.number().int().min(1).max(BACKUP_VERSION),
-  exportedAt: z.string(),
+  exportedAt: z.string().max(64),
   board: z.object({
     meta: BackupMeta,
     prompts: z.array(BackupPrompt).max(MAX_PROMPTS_PER_BOARD),
@@ -139,19 +179,19 @@ const BackupSchema = z.object({
         z.object({
           id,
           label: short(MAX_LABEL_LENGTH),
-          dots: z.number().int(),
-          maxPerNote: z.number().int(),
-          promptIds: z.array(id).nullable(),
+          dots: z.number().int().min(1).max(MAX_DOTS_PER_ROUND),
+          maxPerNote: z.number().int().min(1).max(MAX_DOTS_PER_ROUND),
+          promptIds: z.array(id).max(MAX_PROMPTS_PER_BOARD).nullable(),
           showTotals: z.boolean(),
           state: z.enum(['open', 'closed']),
-          createdAt: z.number(),
-          endedAt: z.number(),
+          createdAt: time,
+          endedAt: time,
         }),
       )
       .max(MAX_ROUNDS_PER_BOARD)
       .default([]),
     clusters: z
-      .array(z.object({ id, label: short(MAX_LABEL_LENGTH), createdAt: z.number() }))
+      .array(z.object({ id, label: short(MAX_LABEL_LENGTH), createdAt: time }))
       .max(MAX_CLUSTERS_PER_BOARD)
       .default([]),
   }),
@@ -162,8 +202,10 @@ export function readBackup(raw: unknown): BoardBackup {
   const parsed = BackupSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
+    const field = first?.path.map(String).join('.') ?? '';
     throw new BackupError(
-      `not a readable Pajataulu backup: ${first?.path.join('.') ?? ''} ${first?.message ?? ''}`.trim(),
+      `not a readable Pajataulu backup: ${field} ${first?.message ?? ''}`.trim(),
+      field,
     );
   }
   const b = parsed.data;
@@ -182,12 +224,20 @@ export function readBackup(raw: unknown): BoardBackup {
   } as BoardBackup;
 }
 
+/**
+ * The document stores plain objects only; a null-prototype record from {@link readBackup} is
+ * copied into one (its keys were checked, so none of them can reach the prototype).
+ */
+function plain(v: unknown): unknown {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === null ? { ...v } : v;
+}
+
 /** Writes a backed-up board into an empty document, keeping every id and field. */
 export function restoreBoardDoc(doc: Y.Doc, backup: BoardBackup): void {
   const { meta, prompts, notes, rounds, clusters } = backup.board;
   doc.transact(() => {
     const m = metaMap(doc);
-    for (const [k, v] of Object.entries(meta)) m.set(k, v);
+    for (const [k, v] of Object.entries(meta)) m.set(k, plain(v));
     m.set('schemaVersion', BOARD_SCHEMA_VERSION);
     for (const p of prompts) {
       const r = new Y.Map<unknown>();
@@ -196,7 +246,7 @@ export function restoreBoardDoc(doc: Y.Doc, backup: BoardBackup): void {
     }
     for (const n of notes) {
       const r = new Y.Map<unknown>();
-      for (const [k, v] of Object.entries(n)) if (k !== 'id') r.set(k, v);
+      for (const [k, v] of Object.entries(n)) if (k !== 'id') r.set(k, plain(v));
       notesMap(doc).set(n.id, r);
     }
     for (const r of rounds ?? []) roundsMap(doc).set(r.id, r);
@@ -281,14 +331,20 @@ export function notesTable(board: BoardState, locale: Locale): NotesTable {
   return { headers, rows };
 }
 
+/** First characters that make a spreadsheet read a cell as a formula (or a DDE call). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 /**
  * The table as CSV the way Finnish Excel opens it: UTF-8 with a byte-order mark, semicolons
  * between fields (the comma is the decimal separator there), CRLF line ends.
  */
 export function toCsv(table: NotesTable): string {
   const cell = (v: string | number) => {
-    const s = String(v);
-    return /[";\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    if (typeof v === 'number') return String(v);
+    // A spreadsheet runs a cell that starts like a formula (OWASP, CSV injection): such text gets a
+    // leading single quote, which shows it as text, and is quoted so the quote stays in the field.
+    if (FORMULA_START.test(v)) return `"'${v.replace(/"/g, '""')}"`;
+    return /[";\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
   };
   const lines = [table.headers, ...table.rows].map((r) => r.map(cell).join(';'));
   return `\uFEFF${lines.join('\r\n')}\r\n`;

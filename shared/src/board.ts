@@ -284,7 +284,8 @@ function readFollow(v: unknown): FollowState {
 }
 
 function readCounts(v: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
+  // A null prototype: a lookup by a round or group id never finds `constructor` and the like.
+  const out = Object.create(null) as Record<string, number>;
   if (typeof v !== 'object' || v === null) return out;
   for (const [k, n] of Object.entries(v)) if (typeof n === 'number') out[k] = n;
   return out;

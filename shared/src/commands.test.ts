@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnvelope } from './commands.js';
 import { MAX_NOTE_TEXT_LENGTH, MAX_PROMPT_TITLE_LENGTH } from './limits.js';
+import { ErrorCode } from './protocol.js';
 
 const ID = 'abcdefghij0123456789';
 const env = (command: unknown, id = 'cmd-00001') => ({ id, command });
@@ -65,5 +66,34 @@ describe('parseEnvelope', () => {
 
   it('keeps the command id in errors so the client can match them', () => {
     expect(parseEnvelope(env({ type: 'nope' }, 'cmd-12345'))).toMatchObject({ id: 'cmd-12345' });
+  });
+});
+
+describe('text limits count UTF-16 code units after NFC', () => {
+  const add = (text: string) =>
+    parseEnvelope({
+      id: 'cmd-limit-1',
+      command: { type: 'note.add', id: 'n0000000000000000001', x: 0, y: 0, text },
+    });
+
+  it('takes emoji up to the limit in code units, and refuses one more', () => {
+    expect(add('😀'.repeat(MAX_NOTE_TEXT_LENGTH / 2)).ok).toBe(true);
+    const over = add(`${'😀'.repeat(MAX_NOTE_TEXT_LENGTH / 2)}x`);
+    expect(over.ok || over.error.code).toBe(ErrorCode.TextTooLong);
+  });
+
+  it.each([
+    ['U+FB2C', '\uFB2C', 3],
+    ['U+0344', '\u0344', 2],
+    ['U+1D15E', '\u{1D15E}', 2],
+  ])('refuses text within the limit as sent that grows past it under NFC (%s)', (_, ch, growth) => {
+    expect(ch.normalize('NFC').length).toBe(ch.length * growth);
+    const count = Math.floor(MAX_NOTE_TEXT_LENGTH / ch.length);
+    const r = add(ch.repeat(count));
+    expect(r.ok || r.error.code).toBe(ErrorCode.TextTooLong);
+    const fits = add(ch.repeat(Math.floor(MAX_NOTE_TEXT_LENGTH / (ch.length * growth))));
+    expect(fits.ok).toBe(true);
+    if (fits.ok && fits.envelope.command.type === 'note.add')
+      expect(fits.envelope.command.text.length).toBeLessThanOrEqual(MAX_NOTE_TEXT_LENGTH);
   });
 });

@@ -13,6 +13,7 @@ import {
   MAX_NOTE_TEXT_LENGTH,
   MAX_PROMPT_SIZE,
   MAX_BULK_NOTES,
+  MAX_MOVES_PER_COMMAND,
   MAX_DOTS_PER_ROUND,
   MAX_GROUP_THRESHOLD,
   MAX_LABEL_LENGTH,
@@ -27,13 +28,16 @@ import {
 } from './limits.js';
 import { RECORD_ID_PATTERN } from './ids.js';
 import { ErrorCode, type ProtocolError } from './protocol.js';
+import { boundedText } from './text.js';
+
+export { normalizeText } from './text.js';
 
 const recordId = z.string().regex(RECORD_ID_PATTERN, 'a 20-character base-36 id');
 const coordinate = z.number().finite().min(-MAX_COORDINATE).max(MAX_COORDINATE);
 const promptSide = z.number().finite().min(MIN_PROMPT_SIZE).max(MAX_PROMPT_SIZE);
-const noteText = z.string().max(MAX_NOTE_TEXT_LENGTH);
-const promptTitle = z.string().max(MAX_PROMPT_TITLE_LENGTH);
-const boardTitle = z.string().max(MAX_BOARD_TITLE_LENGTH);
+const noteText = boundedText(MAX_NOTE_TEXT_LENGTH);
+const promptTitle = boundedText(MAX_PROMPT_TITLE_LENGTH);
+const boardTitle = boundedText(MAX_BOARD_TITLE_LENGTH);
 const noteColor = z.enum(NOTE_COLORS);
 
 export const NoteAdd = z.strictObject({
@@ -116,7 +120,7 @@ export const BoardRotateKey = z.strictObject({
   key: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a 43-character base64url secret'),
 });
 
-const label = z.string().max(MAX_LABEL_LENGTH);
+const label = boundedText(MAX_LABEL_LENGTH);
 
 export const TimerSet = z.strictObject({
   type: z.literal('timer.set'),
@@ -165,8 +169,29 @@ export const NotesMove = z.strictObject({
   moves: z
     .array(z.strictObject({ id: recordId, x: coordinate, y: coordinate }))
     .min(1)
-    .max(MAX_BULK_NOTES),
+    .max(MAX_MOVES_PER_COMMAND),
 });
+
+/** Moves of any number of notes as `notes.move` commands that each fit in a message. */
+export function notesMoveCommands(
+  moves: readonly { id: string; x: number; y: number }[],
+): CommandOf<'notes.move'>[] {
+  const out: CommandOf<'notes.move'>[] = [];
+  for (let i = 0; i < moves.length; i += MAX_MOVES_PER_COMMAND)
+    out.push({ type: 'notes.move', moves: moves.slice(i, i + MAX_MOVES_PER_COMMAND) });
+  return out;
+}
+
+/** A colour change of any number of notes as `notes.update` commands within the bulk limit. */
+export function notesUpdateCommands(
+  ids: readonly string[],
+  color: z.output<typeof noteColor>,
+): CommandOf<'notes.update'>[] {
+  const out: CommandOf<'notes.update'>[] = [];
+  for (let i = 0; i < ids.length; i += MAX_BULK_NOTES)
+    out.push({ type: 'notes.update', ids: ids.slice(i, i + MAX_BULK_NOTES), color });
+  return out;
+}
 export const NotesUpdate = z.strictObject({
   type: z.literal('notes.update'),
   ids: z.array(recordId).min(1).max(MAX_BULK_NOTES),
@@ -309,41 +334,12 @@ export function parseEnvelope(raw: unknown): ParseResult {
     const where = first ? first.path.join('.') || '(command)' : '(command)';
     return fail(ErrorCode.InvalidCommand, `${type} ${where}: ${first?.message ?? 'invalid'}`, id);
   }
-  return { ok: true, envelope: { id, command: normalize(parsed.data as Command) } };
+  // Text fields arrive normalised: the schemas normalise before they check a length.
+  return { ok: true, envelope: { id, command: parsed.data as Command } };
 }
 
 function fail(code: ErrorCode, message: string, id?: string): ParseResult {
   return id === undefined
     ? { ok: false, error: { code, message } }
     : { ok: false, error: { code, message }, id };
-}
-
-/**
- * Text is stored in Unicode normal form C with control characters (other than line breaks and
- * tabs) removed, so the same words always look and compare the same.
- */
-export function normalizeText(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.normalize('NFC').replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
-}
-
-function normalize(c: Command): Command {
-  switch (c.type) {
-    case 'note.add':
-      return { ...c, text: normalizeText(c.text) };
-    case 'note.update':
-      return c.text === undefined ? c : { ...c, text: normalizeText(c.text) };
-    case 'prompt.add':
-      return { ...c, title: normalizeText(c.title) };
-    case 'prompt.update':
-      return c.title === undefined ? c : { ...c, title: normalizeText(c.title) };
-    case 'board.update':
-      return c.title === undefined ? c : { ...c, title: normalizeText(c.title) };
-    case 'vote.start':
-    case 'cluster.add':
-    case 'cluster.update':
-      return { ...c, label: normalizeText(c.label) };
-    default:
-      return c;
-  }
 }

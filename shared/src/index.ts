@@ -22,6 +22,8 @@ export {
   MAX_DOTS_PER_ROUND,
   MAX_ROUNDS_PER_BOARD,
   MAX_BULK_NOTES,
+  MAX_MOVES_PER_COMMAND,
+  COMMAND_FRAME_MARGIN_BYTES,
   MAX_LABEL_LENGTH,
   MAX_CLUSTERS_PER_BOARD,
   MIN_ZOOM,
@@ -138,6 +140,8 @@ export {
   COMMAND_ID_PATTERN,
   parseEnvelope,
   normalizeText,
+  notesMoveCommands,
+  notesUpdateCommands,
   type Command,
   type CommandInput,
   type CommandOf,
@@ -145,6 +149,7 @@ export {
   type CommandEnvelope,
   type ParseResult,
 } from './commands.js';
+export { boundedText, withinCodeUnits } from './text.js';
 export { PERMISSIONS, LOCKABLE_COMMANDS, isAllowed, canEver, type Grant } from './permissions.js';
 export {
   applyCommand,

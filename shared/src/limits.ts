@@ -4,7 +4,7 @@
  * only when it tightens what a client may send.
  */
 
-/** Longest note text, in UTF-16 code units, as sent (before normalisation). */
+/** Longest note text, in UTF-16 code units, both as sent and after NFC (see `text.ts`); all text limits count so. */
 export const MAX_NOTE_TEXT_LENGTH = 1_000;
 /** Longest prompt (frame) title. */
 export const MAX_PROMPT_TITLE_LENGTH = 200;
@@ -51,8 +51,16 @@ export const MAX_TIMER_MS = 4 * 60 * 60 * 1000;
 export const MAX_DOTS_PER_ROUND = 20;
 /** Vote rounds one board may hold. */
 export const MAX_ROUNDS_PER_BOARD = 50;
-/** Notes one bulk command may touch. */
+/** Notes one bulk command may touch (by id): 500 ids take about 11.5 KB, within a command message. */
 export const MAX_BULK_NOTES = 500;
+/**
+ * Moves one `notes.move` may carry. A move with the longest id and coordinates takes 88 bytes of
+ * JSON, so 150 of them (13.2 KB) fit in {@link MAX_COMMAND_MESSAGE_BYTES} with room for the
+ * envelope; 500 did not, and the socket closed on a valid command. Clients split larger moves.
+ */
+export const MAX_MOVES_PER_COMMAND = 150;
+/** Room kept in a command message for the socket.io framing around the envelope (event name, ack id). */
+export const COMMAND_FRAME_MARGIN_BYTES = 1024;
 /** Longest cluster or round label. */
 export const MAX_LABEL_LENGTH = 80;
 /** Clusters one board may hold. */

@@ -204,6 +204,21 @@ describe('dot voting', () => {
     ]);
   });
 
+  it.each(['note.hide', 'note.delete'] as const)(
+    'dots on a note that is then %s stay counted against the budget',
+    (type) => {
+      const { run, notes, round } = voting(false);
+      const [a, b, c] = notes as [string, string, string];
+      const cast = (noteId: string) => run({ type: 'vote.cast', roundId: round, noteId }, P('p1'));
+      expect(cast(a)).toEqual({ ok: true });
+      expect(cast(a)).toEqual({ ok: true });
+      expect(cast(b)).toEqual({ ok: true });
+      expect(run({ type, id: a })).toEqual({ ok: true });
+      // Three dots given in a three-dot round: none comes back with the note gone.
+      expect(cast(c)).toMatchObject({ error: { code: 'vote_budget' } });
+    },
+  );
+
   it('with totals hidden, the document shows none until the round ends; then it shows all', () => {
     const { doc, run, notes, round } = voting(false);
     run({ type: 'vote.cast', roundId: round, noteId: notes[0]! }, P('p1'));

@@ -8,6 +8,8 @@ import {
   canEver,
   formatJoinCode,
   newSecret,
+  notesMoveCommands,
+  notesUpdateCommands,
   MAX_LABEL_LENGTH,
   MAX_ZOOM,
   MIN_ZOOM,
@@ -684,7 +686,8 @@ function LiveBoard({
                   const moves = board.notes
                     .filter((m) => selected.has(m.id))
                     .map((m) => ({ id: m.id, x: Math.round(m.x + dx), y: Math.round(m.y + dy) }));
-                  act({ type: 'notes.move', moves });
+                  // A large selection goes as several commands, each within a message.
+                  for (const c of notesMoveCommands(moves)) act(c);
                 } else act({ type: 'note.move', id, x, y });
               }}
               selected={selected}
@@ -811,7 +814,9 @@ function LiveBoard({
                     className="swatch"
                     aria-label={t(`colors.${c}`)}
                     style={{ background: NOTE_FILL[c] }}
-                    onClick={() => act({ type: 'notes.update', ids: [...selected], color: c })}
+                    onClick={() => {
+                      for (const cmd of notesUpdateCommands([...selected], c)) act(cmd);
+                    }}
                   />
                 ))}
               </div>

@@ -33,6 +33,7 @@ import {
   newSecret,
   normalizeJoinCode,
   normalizeText,
+  withinCodeUnits,
   randomId,
   readMeta,
   toBackup,
@@ -92,26 +93,36 @@ const trimmed = (max: number, min = 0) =>
   z
     .string()
     .transform((s) => normalizeText(s).trim())
-    .pipe(z.string().min(min).max(max));
+    .pipe(withinCodeUnits(z.string().min(min), max));
 
-const CreateBoardBody = z.strictObject({
-  title: trimmed(MAX_BOARD_TITLE_LENGTH, 1),
-  template: z.enum(TEMPLATES).default('blank'),
-  mode: z.enum(BOARD_MODES).default('anonymous'),
-  /** The language of the template's texts. */
-  locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
-  /** Stations of a stations board, and how participants are put in them. */
-  stations: z.number().int().min(MIN_STATIONS).max(MAX_STATIONS).default(DEFAULT_STATIONS),
-  assignment: z.enum(STATION_ASSIGNMENTS).default('balanced'),
-  /** Role group labels; omitted gives the defaults, an empty list gives none. */
-  groups: z.array(trimmed(MAX_GROUP_LABEL_LENGTH, 1)).max(MAX_GROUPS_PER_BOARD).optional(),
-  groupThreshold: z
-    .number()
-    .int()
-    .min(MIN_GROUP_THRESHOLD)
-    .max(MAX_GROUP_THRESHOLD)
-    .default(DEFAULT_GROUP_THRESHOLD),
-});
+const CreateBoardBody = z
+  .strictObject({
+    title: trimmed(MAX_BOARD_TITLE_LENGTH, 1),
+    template: z.enum(TEMPLATES).default('blank'),
+    mode: z.enum(BOARD_MODES).default('anonymous'),
+    /** The language of the template's texts. */
+    locale: z.enum(LOCALES).default(DEFAULT_LOCALE),
+    /** Stations of a stations board, and how participants are put in them. */
+    stations: z.number().int().min(MIN_STATIONS).max(MAX_STATIONS).default(DEFAULT_STATIONS),
+    /** Only for a stations board (balanced when omitted); any other template refuses it. */
+    assignment: z.enum(STATION_ASSIGNMENTS).optional(),
+    /** Role group labels; omitted gives the defaults, an empty list gives none. */
+    groups: z.array(trimmed(MAX_GROUP_LABEL_LENGTH, 1)).max(MAX_GROUPS_PER_BOARD).optional(),
+    groupThreshold: z
+      .number()
+      .int()
+      .min(MIN_GROUP_THRESHOLD)
+      .max(MAX_GROUP_THRESHOLD)
+      .default(DEFAULT_GROUP_THRESHOLD),
+  })
+  .superRefine((b, ctx) => {
+    if (b.assignment !== undefined && b.template !== 'stations')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['assignment'],
+        message: 'only a stations board has a station assignment',
+      });
+  });
 
 const JoinBody = z.strictObject({
   name: trimmed(MAX_DISPLAY_NAME_LENGTH).optional(),
@@ -276,7 +287,9 @@ export function createApi({
         { x: 0, y: 0 },
         body.data.stations,
       ),
-      ...(body.data.template === 'stations' ? { stationAssignment: body.data.assignment } : {}),
+      ...(body.data.template === 'stations'
+        ? { stationAssignment: body.data.assignment ?? 'balanced' }
+        : {}),
     });
     const created = await insertBoard(
       req,
