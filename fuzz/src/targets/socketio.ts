@@ -9,11 +9,16 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { MAX_COMMAND_MESSAGE_BYTES, PROTOCOL_VERSION } from '@pajataulu/shared';
 import type { FuzzContext, InputSource } from '../context.js';
+import { Pool, Slots } from '../pool.js';
 import { Prng } from '../rng.js';
 import { send } from './http-client.js';
 
-/** Websocket lanes; one more lane speaks long-polling. */
-export const SOCKETIO_WS_LANES = 3;
+/** Websocket lanes (every third without a namespace); long-polling bodies go beside them. */
+export const SOCKETIO_WS_LANES = 6;
+/** Connections each lane keeps open (and authenticated) ahead of use. */
+export const SOCKETIO_POOL_DEPTH = 4;
+/** Long-polling bodies waiting for their answers at once. */
+export const SOCKETIO_POLLS_IN_FLIGHT = 8;
 /** Packets sent on a websocket before yielding to the event loop. */
 export const SOCKETIO_BURST = 32;
 
@@ -236,19 +241,35 @@ export async function runSocketIo(
     if (input) left--;
     return input;
   };
-  let sid: string | undefined;
+  // Each long-polling body waits for its answer, on a session of its own slot: beside the lanes.
+  const sessions: (string | undefined)[] = [];
+  const free: number[] = [];
+  const polls = new Slots(lanes === 1 ? 1 : SOCKETIO_POLLS_IN_FLIGHT);
   const poll = async (input: Extract<SocketIoInput, { k: 'poll' }>) => {
-    sid ??= await pollSession(ctx);
-    const res = await send(ctx, {
-      method: 'POST',
-      path: `/socket.io/?${input.query.replace('$SID', encodeURIComponent(sid ?? 'none'))}`,
-      headers: { 'Content-Type': input.contentType, Origin: ctx.origin },
-      body: input.body,
-    });
-    // The session ends on a bad packet: start another for the next body.
-    if (!res || res.status !== 200) sid = undefined;
+    const slot = free.pop() ?? sessions.push(undefined) - 1;
+    try {
+      const sid = (sessions[slot] ??= await pollSession(ctx));
+      const res = await send(ctx, {
+        method: 'POST',
+        path: `/socket.io/?${input.query.replace('$SID', encodeURIComponent(sid ?? 'none'))}`,
+        headers: { 'Content-Type': input.contentType, Origin: ctx.origin },
+        body: input.body,
+      });
+      // The session ends on a bad packet: start another for the next body.
+      if (!res || res.status !== 200) sessions[slot] = undefined;
+    } finally {
+      free.push(slot);
+    }
   };
+  const pools: Pool<WebSocket>[] = [];
   const lane = async (i: number) => {
+    const pool = new Pool(
+      () => connect(ctx, i % 3 !== 2),
+      (ws) => ws.readyState === WebSocket.OPEN,
+      (ws) => ws.terminate(),
+      lanes === 1 ? 1 : SOCKETIO_POOL_DEPTH,
+    );
+    pools.push(pool);
     let ws: WebSocket | undefined;
     let n = 0;
     for (;;) {
@@ -257,11 +278,11 @@ export async function runSocketIo(
       await ctx.up();
       ctx.sent('socketio', input);
       if (input.k === 'poll') {
-        await poll(input);
+        await polls.run(() => poll(input));
         continue;
       }
       if (!ws || ws.readyState !== WebSocket.OPEN) {
-        ws = await connect(ctx, i % 3 !== 2);
+        ws = await pool.take();
         if (!ws) {
           ctx.note('socketio: connection failed');
           continue;
@@ -284,4 +305,6 @@ export async function runSocketIo(
     ws?.terminate();
   };
   await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
+  await polls.idle();
+  await Promise.all(pools.map((p) => p.close()));
 }
