@@ -14,7 +14,7 @@ import { checkAnswer } from './http.js';
 import { errorCode, send } from './http-client.js';
 
 /** Imports in flight at once. */
-export const BACKUP_LANES = 2;
+export const BACKUP_LANES = 4;
 /** Accepted imports whose board is checked (exports, re-import) at most, per run. */
 export const ROUND_TRIPS_MAX = 60;
 /** Big bodies (the large board, or over 1 MiB) sent at most, per run. */

@@ -61,9 +61,11 @@ const placeholder = fc
   .oneof(fc.nat(), fc.constantFrom(-1, 1e9, 2 ** 53), fc.constant('0'), fc.constant(null))
   .map((num) => ({ _placeholder: true, num }));
 
+// Well-formed events outweigh the rest: the server answers them (a refusal is an ack) and keeps
+// the connection, while most malformed packets end it.
 const payloadJson = fc.oneof(
   {
-    weight: 6,
+    weight: 24,
     arbitrary: fc
       .tuple(
         eventName,
@@ -114,7 +116,7 @@ const socketIoPacket = fc
   });
 
 const engineIoPacket: fc.Arbitrary<string> = fc.oneof(
-  { weight: 12, arbitrary: socketIoPacket.map((p) => `4${p}`) },
+  { weight: 36, arbitrary: socketIoPacket.map((p) => `4${p}`) },
   { weight: 2, arbitrary: fc.constantFrom('2', '3', '2probe', '3probe', '5', '6', '1') },
   {
     weight: 1,
@@ -210,6 +212,7 @@ function connect(ctx: FuzzContext, joinNamespace: boolean): Promise<WebSocket | 
         };
         ws.send(`40${JSON.stringify(auth)}`);
       }
+      ctx.note('socketio: connections opened');
       resolve(ws);
     });
   });

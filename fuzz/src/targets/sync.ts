@@ -396,6 +396,7 @@ function openSocket(ctx: FuzzContext, lane: number, read: boolean): Promise<WebS
     ws.on('open', () => {
       // A client that never reads: what the server sends it piles up in the server.
       if (!read) (ws as unknown as { _socket: net.Socket })._socket.pause();
+      ctx.note('sync: connections opened');
       resolve(ws);
     });
     ws.on('unexpected-response', (_req, res) => {
