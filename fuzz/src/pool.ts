@@ -63,3 +63,9 @@ export class Slots {
     while (this.running.size > 0) await Promise.all(this.running);
   }
 }
+
+/**
+ * A websocket client's masking key, left all zeros: masking guards browsers' proxies, not a
+ * loopback test, and random keys for every frame cost the fuzzer a good part of its time.
+ */
+export const ZERO_MASK = (): void => undefined;

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { MAX_COMMAND_MESSAGE_BYTES, PROTOCOL_VERSION } from '@pajataulu/shared';
 import type { FuzzContext, InputSource } from '../context.js';
-import { Pool, Slots } from '../pool.js';
+import { Pool, Slots, ZERO_MASK } from '../pool.js';
 import { Prng } from '../rng.js';
 import { send } from './http-client.js';
 
@@ -189,7 +189,7 @@ function connect(ctx: FuzzContext, joinNamespace: boolean): Promise<WebSocket | 
   return new Promise((resolve) => {
     const ws = new WebSocket(
       `ws://127.0.0.1:${ctx.server.port}/socket.io/?EIO=4&transport=websocket`,
-      { origin: ctx.origin, perMessageDeflate: false },
+      { origin: ctx.origin, perMessageDeflate: false, generateMask: ZERO_MASK },
     );
     const timer = setTimeout(() => {
       ws.terminate();

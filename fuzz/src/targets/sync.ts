@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { MAX_SYNC_MESSAGE_BYTES } from '@pajataulu/shared';
 import type { BoardCreds, FuzzContext, InputSource } from '../context.js';
-import { Pool, Slots } from '../pool.js';
+import { Pool, Slots, ZERO_MASK } from '../pool.js';
 import { Prng } from '../rng.js';
 
 /** Websockets sending frames at once; the first of them never reads what the server sends. */
@@ -168,12 +168,12 @@ const numberMode = fc.integer({ min: 0, max: 3 });
 // outweigh the ones it closes on, so a connection carries many frames before its last.
 export const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
   {
-    weight: 12,
+    weight: 24,
     arbitrary: fc.record({
       f: fc.constant('step1' as const),
       entries: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 5_000 })),
       claim: fc.oneof(
-        { weight: 4, arbitrary: fc.constant(-1) },
+        { weight: 9, arbitrary: fc.constant(-1) },
         { weight: 1, arbitrary: fc.oneof(fc.nat(), fc.constantFrom(...BIG_NUMBERS)) },
       ),
       clients: numberMode,
@@ -181,9 +181,9 @@ export const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
       seed: fc.integer(),
     }),
   },
-  { weight: 2, arbitrary: fc.constant({ f: 'step1-empty' as const }) },
+  { weight: 4, arbitrary: fc.constant({ f: 'step1-empty' as const }) },
   {
-    weight: 16,
+    weight: 32,
     arbitrary: fc.record({
       f: fc.constant('update' as const),
       step: fc.constantFrom(1, 2),
@@ -192,7 +192,7 @@ export const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
     }),
   },
   {
-    weight: 5,
+    weight: 3,
     arbitrary: fc.record({
       f: fc.constant('junk-payload' as const),
       type: fc.oneof(fc.constantFrom(0, 1, 2, 3), fc.nat(), fc.constantFrom(...BIG_NUMBERS)),
@@ -202,7 +202,7 @@ export const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
     }),
   },
   {
-    weight: 16,
+    weight: 32,
     arbitrary: fc.record({
       f: fc.constant('awareness' as const),
       clients: fc.oneof(fc.integer({ min: 0, max: 50 }), fc.constantFrom(...BIG_NUMBERS)),
@@ -222,7 +222,7 @@ export const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
     arbitrary: fc.record({ f: fc.constant('varint' as const), n: fc.integer({ min: 1, max: 16 }) }),
   },
   {
-    weight: 3,
+    weight: 1,
     arbitrary: fc.record({
       f: fc.constant('random' as const),
       bytes: fc.integer({ min: 0, max: 256 }),
@@ -390,6 +390,7 @@ function openSocket(ctx: FuzzContext, lane: number, read: boolean): Promise<WebS
       origin: ctx.origin,
       headers: { Authorization: `Bearer ${ctx.canary.projectorKey}` },
       perMessageDeflate: false,
+      generateMask: ZERO_MASK,
       maxPayload: 256 * 1024 * 1024,
     });
     ws.on('error', () => resolve(undefined));
