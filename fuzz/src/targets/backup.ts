@@ -365,7 +365,7 @@ export async function runBackup(
   const budget = { big: BIG_BODIES_MAX };
   const lane = async () => {
     for (;;) {
-      if (left <= 0 || ctx.done) return;
+      if (left <= 0 || ctx.doneFor('backup')) return;
       const input = source.next();
       if (!input) return;
       left--;

@@ -312,7 +312,7 @@ export async function runHttp(
   let left = quota;
   const lane = async () => {
     for (;;) {
-      if (left <= 0 || ctx.done) return;
+      if (left <= 0 || ctx.doneFor('http')) return;
       const input = source.next();
       if (!input) return;
       left--;
