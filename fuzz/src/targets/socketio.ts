@@ -13,7 +13,7 @@ import { Pool, Slots, ZERO_MASK } from '../pool.js';
 import { Prng } from '../rng.js';
 import { send } from './http-client.js';
 
-/** Websocket lanes (every third without a namespace); long-polling bodies go beside them. */
+/** Websocket lanes (the last without a namespace); long-polling bodies go beside them. */
 export const SOCKETIO_WS_LANES = 6;
 /** Connections each lane keeps open (and authenticated) ahead of use. */
 export const SOCKETIO_POOL_DEPTH = 4;
@@ -97,13 +97,13 @@ const payloadJson = fc.oneof(
 const socketIoPacket = fc
   .tuple(
     fc.oneof(
-      { weight: 8, arbitrary: fc.constantFrom('2', '3') },
+      { weight: 24, arbitrary: fc.constantFrom('2', '3') },
       { weight: 3, arbitrary: fc.constantFrom('0', '1', '4', '5', '6') },
       fc.string({ unit: 'binary-ascii', maxLength: 2 }),
     ),
-    fc.oneof({ weight: 6, arbitrary: fc.constant('') }, fc.nat({ max: 20 }).map(String), HUGE),
+    fc.oneof({ weight: 18, arbitrary: fc.constant('') }, fc.nat({ max: 20 }).map(String), HUGE),
     fc.oneof(
-      { weight: 8, arbitrary: fc.constant('') },
+      { weight: 24, arbitrary: fc.constant('') },
       fc.constantFrom('/,', '/admin,', '/%FF,', '/' + 'n'.repeat(500) + ','),
     ),
     fc.oneof({ weight: 4, arbitrary: fc.constant('') }, fc.nat().map(String), HUGE),
@@ -267,7 +267,7 @@ export async function runSocketIo(
   const pools: Pool<WebSocket>[] = [];
   const lane = async (i: number) => {
     const pool = new Pool(
-      () => connect(ctx, i % 3 !== 2),
+      () => connect(ctx, i !== lanes - 1),
       (ws) => ws.readyState === WebSocket.OPEN,
       (ws) => ws.terminate(),
       lanes === 1 ? 1 : SOCKETIO_POOL_DEPTH,
