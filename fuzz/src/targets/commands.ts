@@ -45,7 +45,7 @@ import { send } from './http-client.js';
 /** Commands in flight per socket. */
 export const COMMAND_WINDOW = 16;
 /** Sockets per sender, taking turns: the rate limit and the window are per connection. */
-export const SOCKETS_PER_SENDER = 3;
+export const SOCKETS_PER_SENDER = 1;
 /** Connections per sender opened ahead for messages over the size limit (each ends its own). */
 export const CLOSER_POOL_DEPTH = 2;
 /** How long a connection sent an oversized message may take to be closed by the server. */
