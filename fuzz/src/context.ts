@@ -74,6 +74,14 @@ export class FuzzContext {
     return this.stopped || Date.now() >= this.deadline;
   }
 
+  /** Targets paced by the server's cost per request, stopped once the frame targets are done. */
+  readonly pacedStopped = new Set<TargetName>();
+
+  /** Whether a target should stop: the run is over, or it is paced and the frames are sent. */
+  doneFor(target: TargetName): boolean {
+    return this.done || this.pacedStopped.has(target);
+  }
+
   /** Counts a frame sent by a target and keeps it among the recent inputs. */
   sent(target: TargetName, input: unknown): void {
     this.frames.set(target, (this.frames.get(target) ?? 0) + 1);

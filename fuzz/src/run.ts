@@ -40,14 +40,25 @@ export const MAX_CRASHES = 10;
 /** Freezes recorded at most (one freeze gives many slow samples). */
 export const MAX_FREEZES_RECORDED = 10;
 
-/** Each target's share of the frames when all run. */
+/**
+ * Each target's share of the frames when all run. Frames over websockets cost the server
+ * microseconds; a command is applied and stored; an HTTP request or an import costs a request
+ * each, up to seconds for big bodies. The shares follow, so that no target waits long for another.
+ */
 export const SHARES: Record<TargetName, number> = {
-  sync: 0.4,
-  socketio: 0.25,
-  commands: 0.15,
-  http: 0.12,
-  backup: 0.08,
+  sync: 0.45,
+  socketio: 0.35,
+  commands: 0.1,
+  http: 0.07,
+  backup: 0.03,
 };
+
+/**
+ * Targets paced by the server's cost per request: when all targets run, they stop (at their
+ * share or before) once the other targets have sent theirs, so `--frames` bounds the run's
+ * length. Each still sends its seed's inputs in order; only how far it gets depends on time.
+ */
+export const PACED_TARGETS: readonly TargetName[] = ['http', 'backup'];
 
 export interface FuzzOptions {
   seed: number;
@@ -248,7 +259,14 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     ticker.unref();
     try {
       if (opts.replay) for (const t of opts.targets) await runs[t]();
-      else await Promise.all(opts.targets.map((t) => runs[t]()));
+      else {
+        const paced = opts.targets.filter((t) => PACED_TARGETS.includes(t));
+        const framed = opts.targets.filter((t) => !PACED_TARGETS.includes(t));
+        const pacedRuns = paced.map((t) => runs[t]());
+        await Promise.all(framed.map((t) => runs[t]()));
+        if (framed.length > 0) for (const t of paced) c.pacedStopped.add(t);
+        await Promise.all(pacedRuns);
+      }
     } finally {
       clearInterval(ticker);
     }

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The workspace root, from `fuzz/src` or `fuzz/dist`. */
 export const REPO_ROOT = path.resolve(here, '../..');
-export const SERVER_MAIN = path.join(REPO_ROOT, 'server/dist/main.js');
+/** The server's entry point; `PAJATAULU_FUZZ_SERVER` points the fuzzer at another build of it. */
+export const SERVER_MAIN =
+  process.env['PAJATAULU_FUZZ_SERVER'] ?? path.join(REPO_ROOT, 'server/dist/main.js');
 /** How long the server may take to start and print its port. */
 export const SERVER_START_TIMEOUT_MS = 20_000;
 /** How long the server may take to stop on SIGTERM before it is killed. */

@@ -14,7 +14,7 @@ import { checkAnswer } from './http.js';
 import { errorCode, send } from './http-client.js';
 
 /** Imports in flight at once. */
-export const BACKUP_LANES = 2;
+export const BACKUP_LANES = 4;
 /** Accepted imports whose board is checked (exports, re-import) at most, per run. */
 export const ROUND_TRIPS_MAX = 60;
 /** Big bodies (the large board, or over 1 MiB) sent at most, per run. */
@@ -365,7 +365,7 @@ export async function runBackup(
   const budget = { big: BIG_BODIES_MAX };
   const lane = async () => {
     for (;;) {
-      if (left <= 0 || ctx.done) return;
+      if (left <= 0 || ctx.doneFor('backup')) return;
       const input = source.next();
       if (!input) return;
       left--;

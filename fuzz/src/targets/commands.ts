@@ -38,11 +38,18 @@ import {
   type CommandType,
 } from '@pajataulu/shared';
 import type { BoardCreds, FuzzContext, InputSource } from '../context.js';
+import { Pool } from '../pool.js';
 import { Prng } from '../rng.js';
 import { send } from './http-client.js';
 
 /** Commands in flight per socket. */
 export const COMMAND_WINDOW = 16;
+/** Sockets per sender, taking turns: the rate limit and the window are per connection. */
+export const SOCKETS_PER_SENDER = 1;
+/** Connections per sender opened ahead for messages over the size limit (each ends its own). */
+export const CLOSER_POOL_DEPTH = 2;
+/** How long a connection sent an oversized message may take to be closed by the server. */
+export const CLOSER_MS = 2_000;
 /** A command not acknowledged within this long (on a connected socket) is a failure. */
 export const ACK_TIMEOUT_MS = 10_000;
 
@@ -454,6 +461,32 @@ function openLane(ctx: FuzzContext, to: Sender): Lane {
   return lane;
 }
 
+/**
+ * A connection of its own for one message over the size limit, which the server answers by
+ * closing the connection: on the shared sockets it would cut off every command in flight there.
+ */
+function openCloser(ctx: FuzzContext, to: Sender): Promise<Lane | undefined> {
+  const creds = to.startsWith('play') ? ctx.play : ctx.canary;
+  const socket = io(ctx.url, {
+    transports: ['websocket'],
+    auth: credentials(creds, to),
+    reconnection: false,
+    forceNew: true,
+    extraHeaders: { Origin: ctx.origin },
+  });
+  const lane: Lane = { socket, creds, pending: new Set() };
+  socket.on('disconnect', () => {
+    for (const p of [...lane.pending]) p();
+  });
+  return new Promise((resolve) => {
+    socket.once('connect', () => resolve(lane));
+    socket.once('connect_error', () => {
+      socket.disconnect();
+      resolve(undefined);
+    });
+  });
+}
+
 function wellFormed(ack: unknown): ack is CommandAck {
   if (typeof ack !== 'object' || ack === null) return false;
   const a = ack as Record<string, unknown>;
@@ -486,11 +519,21 @@ export async function runCommands(
   source: InputSource<CommandInput>,
   quota: number,
 ): Promise<void> {
-  const lanes = new Map<Sender, Lane>(SENDERS.map((s) => [s, openLane(ctx, s)]));
+  const open = (s: Sender) => Array.from({ length: SOCKETS_PER_SENDER }, () => openLane(ctx, s));
+  const lanes = new Map<Sender, Lane[]>(SENDERS.map((s) => [s, open(s)]));
+  const closerPool = (s: Sender) =>
+    new Pool(
+      () => openCloser(ctx, s),
+      (l) => l.socket.connected,
+      (l) => l.socket.disconnect(),
+      CLOSER_POOL_DEPTH,
+    );
+  const closers = new Map<Sender, Pool<Lane>>(SENDERS.map((s) => [s, closerPool(s)]));
+  let turn = 0;
   let port = ctx.server.port;
   let left = quota;
   const inflight = new Set<Promise<void>>();
-  const sendOne = (input: CommandInput): Promise<void> => {
+  const sendOne = async (input: CommandInput): Promise<void> => {
     let to = input.to;
     let parsed: { ok: boolean };
     try {
@@ -500,9 +543,15 @@ export async function runCommands(
     }
     // The canary's participant sends only what the schema refuses; the rest goes to its projector.
     if (to === 'canary-participant' && parsed.ok) to = 'canary-projector';
-    const lane = lanes.get(to)!;
-    const tooLarge = messageBytes(input.envelope) > MAX_COMMAND_MESSAGE_BYTES;
+    const of = lanes.get(to)!;
+    const bytes = messageBytes(input.envelope);
+    const tooLarge = bytes > MAX_COMMAND_MESSAGE_BYTES;
     if (tooLarge && parsed.ok) ctx.note('commands: valid command larger than the message limit');
+    if (tooLarge && !Number.isFinite(bytes)) return;
+    const lane = tooLarge ? await closers.get(to)!.take() : of[turn++ % of.length]!;
+    if (!lane) return ctx.note('commands: connection failed');
+    // The server closes the connection on it; one that does not is closed after a while.
+    if (tooLarge) setTimeout(() => lane.socket.disconnect(), CLOSER_MS).unref();
     return new Promise<void>((resolve) => {
       const finish = () => {
         lane.pending.delete(finish);
@@ -515,7 +564,6 @@ export async function runCommands(
           ctx.fail('no-answer', `${to}: no acknowledgement in ${ACK_TIMEOUT_MS} ms`, 'commands');
         finish();
       }, ACK_TIMEOUT_MS);
-      if (tooLarge && !Number.isFinite(messageBytes(input.envelope))) return finish();
       lane.socket.emit('command', input.envelope, (ack: unknown) => {
         finish();
         if (!wellFormed(ack)) {
@@ -547,9 +595,11 @@ export async function runCommands(
     if (ctx.server.port !== port) {
       // A restarted server listens on another port.
       port = ctx.server.port;
-      for (const [s, lane] of lanes) {
-        lane.socket.disconnect();
-        lanes.set(s, openLane(ctx, s));
+      for (const [s, of] of lanes) {
+        for (const lane of of) lane.socket.disconnect();
+        lanes.set(s, open(s));
+        void closers.get(s)!.close();
+        closers.set(s, closerPool(s));
       }
     }
     const input = source.next();
@@ -558,8 +608,10 @@ export async function runCommands(
     ctx.sent('commands', input);
     const p = sendOne(input).finally(() => inflight.delete(p));
     inflight.add(p);
-    if (inflight.size >= COMMAND_WINDOW * lanes.size) await Promise.race(inflight);
+    if (inflight.size >= COMMAND_WINDOW * lanes.size * SOCKETS_PER_SENDER)
+      await Promise.race(inflight);
   }
   await Promise.all(inflight);
-  for (const lane of lanes.values()) lane.socket.disconnect();
+  for (const of of lanes.values()) for (const lane of of) lane.socket.disconnect();
+  await Promise.all([...closers.values()].map((p) => p.close()));
 }

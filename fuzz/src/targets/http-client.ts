@@ -7,7 +7,7 @@ export const REQUEST_TIMEOUT_MS = 15_000;
 /** Bytes of a response kept for checks; the rest is read and dropped. */
 export const RESPONSE_KEEP_BYTES = 64 * 1024 * 1024;
 
-export const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+export const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
 export interface Request {
   method: string;

@@ -12,8 +12,8 @@ import { MAX_HTTP_BODY_BYTES } from '@pajataulu/shared';
 import type { FuzzContext, InputSource, TargetName } from '../context.js';
 import { errorCode, send, type Response } from './http-client.js';
 
-/** Requests in flight at once. */
-export const HTTP_LANES = 4;
+/** Requests in flight at once: enough that cheap requests go on while exports wait their turn. */
+export const HTTP_LANES = 16;
 
 export interface HttpInput {
   method: string;
@@ -312,7 +312,7 @@ export async function runHttp(
   let left = quota;
   const lane = async () => {
     for (;;) {
-      if (left <= 0 || ctx.done) return;
+      if (left <= 0 || ctx.doneFor('http')) return;
       const input = source.next();
       if (!input) return;
       left--;

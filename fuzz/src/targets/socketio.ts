@@ -9,11 +9,16 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { MAX_COMMAND_MESSAGE_BYTES, PROTOCOL_VERSION } from '@pajataulu/shared';
 import type { FuzzContext, InputSource } from '../context.js';
+import { Pool, Slots, ZERO_MASK } from '../pool.js';
 import { Prng } from '../rng.js';
 import { send } from './http-client.js';
 
-/** Websocket lanes; one more lane speaks long-polling. */
-export const SOCKETIO_WS_LANES = 3;
+/** Websocket lanes (the last without a namespace); long-polling bodies go beside them. */
+export const SOCKETIO_WS_LANES = 6;
+/** Connections each lane keeps open (and authenticated) ahead of use. */
+export const SOCKETIO_POOL_DEPTH = 4;
+/** Long-polling bodies waiting for their answers at once. */
+export const SOCKETIO_POLLS_IN_FLIGHT = 8;
 /** Packets sent on a websocket before yielding to the event loop. */
 export const SOCKETIO_BURST = 32;
 
@@ -56,9 +61,11 @@ const placeholder = fc
   .oneof(fc.nat(), fc.constantFrom(-1, 1e9, 2 ** 53), fc.constant('0'), fc.constant(null))
   .map((num) => ({ _placeholder: true, num }));
 
+// Well-formed events outweigh the rest: the server answers them (a refusal is an ack) and keeps
+// the connection, while most malformed packets end it.
 const payloadJson = fc.oneof(
   {
-    weight: 6,
+    weight: 24,
     arbitrary: fc
       .tuple(
         eventName,
@@ -90,13 +97,13 @@ const payloadJson = fc.oneof(
 const socketIoPacket = fc
   .tuple(
     fc.oneof(
-      { weight: 8, arbitrary: fc.constantFrom('2', '3') },
+      { weight: 24, arbitrary: fc.constantFrom('2', '3') },
       { weight: 3, arbitrary: fc.constantFrom('0', '1', '4', '5', '6') },
       fc.string({ unit: 'binary-ascii', maxLength: 2 }),
     ),
-    fc.oneof({ weight: 6, arbitrary: fc.constant('') }, fc.nat({ max: 20 }).map(String), HUGE),
+    fc.oneof({ weight: 18, arbitrary: fc.constant('') }, fc.nat({ max: 20 }).map(String), HUGE),
     fc.oneof(
-      { weight: 8, arbitrary: fc.constant('') },
+      { weight: 24, arbitrary: fc.constant('') },
       fc.constantFrom('/,', '/admin,', '/%FF,', '/' + 'n'.repeat(500) + ','),
     ),
     fc.oneof({ weight: 4, arbitrary: fc.constant('') }, fc.nat().map(String), HUGE),
@@ -109,7 +116,7 @@ const socketIoPacket = fc
   });
 
 const engineIoPacket: fc.Arbitrary<string> = fc.oneof(
-  { weight: 12, arbitrary: socketIoPacket.map((p) => `4${p}`) },
+  { weight: 36, arbitrary: socketIoPacket.map((p) => `4${p}`) },
   { weight: 2, arbitrary: fc.constantFrom('2', '3', '2probe', '3probe', '5', '6', '1') },
   {
     weight: 1,
@@ -182,7 +189,7 @@ function connect(ctx: FuzzContext, joinNamespace: boolean): Promise<WebSocket | 
   return new Promise((resolve) => {
     const ws = new WebSocket(
       `ws://127.0.0.1:${ctx.server.port}/socket.io/?EIO=4&transport=websocket`,
-      { origin: ctx.origin, perMessageDeflate: false },
+      { origin: ctx.origin, perMessageDeflate: false, generateMask: ZERO_MASK },
     );
     const timer = setTimeout(() => {
       ws.terminate();
@@ -205,6 +212,7 @@ function connect(ctx: FuzzContext, joinNamespace: boolean): Promise<WebSocket | 
         };
         ws.send(`40${JSON.stringify(auth)}`);
       }
+      ctx.note('socketio: connections opened');
       resolve(ws);
     });
   });
@@ -236,19 +244,35 @@ export async function runSocketIo(
     if (input) left--;
     return input;
   };
-  let sid: string | undefined;
+  // Each long-polling body waits for its answer, on a session of its own slot: beside the lanes.
+  const sessions: (string | undefined)[] = [];
+  const free: number[] = [];
+  const polls = new Slots(lanes === 1 ? 1 : SOCKETIO_POLLS_IN_FLIGHT);
   const poll = async (input: Extract<SocketIoInput, { k: 'poll' }>) => {
-    sid ??= await pollSession(ctx);
-    const res = await send(ctx, {
-      method: 'POST',
-      path: `/socket.io/?${input.query.replace('$SID', encodeURIComponent(sid ?? 'none'))}`,
-      headers: { 'Content-Type': input.contentType, Origin: ctx.origin },
-      body: input.body,
-    });
-    // The session ends on a bad packet: start another for the next body.
-    if (!res || res.status !== 200) sid = undefined;
+    const slot = free.pop() ?? sessions.push(undefined) - 1;
+    try {
+      const sid = (sessions[slot] ??= await pollSession(ctx));
+      const res = await send(ctx, {
+        method: 'POST',
+        path: `/socket.io/?${input.query.replace('$SID', encodeURIComponent(sid ?? 'none'))}`,
+        headers: { 'Content-Type': input.contentType, Origin: ctx.origin },
+        body: input.body,
+      });
+      // The session ends on a bad packet: start another for the next body.
+      if (!res || res.status !== 200) sessions[slot] = undefined;
+    } finally {
+      free.push(slot);
+    }
   };
+  const pools: Pool<WebSocket>[] = [];
   const lane = async (i: number) => {
+    const pool = new Pool(
+      () => connect(ctx, i !== lanes - 1),
+      (ws) => ws.readyState === WebSocket.OPEN,
+      (ws) => ws.terminate(),
+      lanes === 1 ? 1 : SOCKETIO_POOL_DEPTH,
+    );
+    pools.push(pool);
     let ws: WebSocket | undefined;
     let n = 0;
     for (;;) {
@@ -257,11 +281,11 @@ export async function runSocketIo(
       await ctx.up();
       ctx.sent('socketio', input);
       if (input.k === 'poll') {
-        await poll(input);
+        await polls.run(() => poll(input));
         continue;
       }
       if (!ws || ws.readyState !== WebSocket.OPEN) {
-        ws = await connect(ctx, i % 3 !== 2);
+        ws = await pool.take();
         if (!ws) {
           ctx.note('socketio: connection failed');
           continue;
@@ -284,4 +308,6 @@ export async function runSocketIo(
     ws?.terminate();
   };
   await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
+  await polls.idle();
+  await Promise.all(pools.map((p) => p.close()));
 }

@@ -8,15 +8,23 @@
  */
 import net from 'node:net';
 import fc from 'fast-check';
+import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { MAX_SYNC_MESSAGE_BYTES } from '@pajataulu/shared';
 import type { BoardCreds, FuzzContext, InputSource } from '../context.js';
+import { Pool, Slots, ZERO_MASK } from '../pool.js';
 import { Prng } from '../rng.js';
 
 /** Websockets sending frames at once; the first of them never reads what the server sends. */
-export const SYNC_LANES = 4;
+export const SYNC_LANES = 6;
+/** Connections each lane keeps open ahead of use (a closing frame costs no wait for a handshake). */
+export const SYNC_POOL_DEPTH = 4;
+/** Raw upgrade requests waiting for their answers at once. */
+export const SYNC_UPGRADES_IN_FLIGHT = 16;
+/** How long a connection sent a closing frame may take to be closed by the server. */
+export const RETIRED_SOCKET_MS = 1_000;
 /** A connection that does not read is replaced after this many frames (its replies pile up). */
 export const UNREAD_LANE_FRAMES = 400;
 /** Bytes the connection that does not read may have waiting before it is replaced. */
@@ -156,14 +164,16 @@ export function encodeSyncFrame(frame: SyncFrame): Uint8Array | string {
 }
 
 const numberMode = fc.integer({ min: 0, max: 3 });
-const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
+// Frames the endpoint reads and keeps the connection for (step 1, awareness, dropped updates)
+// outweigh the ones it closes on, so a connection carries many frames before its last.
+export const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
   {
-    weight: 12,
+    weight: 24,
     arbitrary: fc.record({
       f: fc.constant('step1' as const),
       entries: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 5_000 })),
       claim: fc.oneof(
-        { weight: 4, arbitrary: fc.constant(-1) },
+        { weight: 9, arbitrary: fc.constant(-1) },
         { weight: 1, arbitrary: fc.oneof(fc.nat(), fc.constantFrom(...BIG_NUMBERS)) },
       ),
       clients: numberMode,
@@ -171,9 +181,9 @@ const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
       seed: fc.integer(),
     }),
   },
-  { weight: 2, arbitrary: fc.constant({ f: 'step1-empty' as const }) },
+  { weight: 4, arbitrary: fc.constant({ f: 'step1-empty' as const }) },
   {
-    weight: 6,
+    weight: 32,
     arbitrary: fc.record({
       f: fc.constant('update' as const),
       step: fc.constantFrom(1, 2),
@@ -182,7 +192,7 @@ const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
     }),
   },
   {
-    weight: 10,
+    weight: 3,
     arbitrary: fc.record({
       f: fc.constant('junk-payload' as const),
       type: fc.oneof(fc.constantFrom(0, 1, 2, 3), fc.nat(), fc.constantFrom(...BIG_NUMBERS)),
@@ -192,7 +202,7 @@ const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
     }),
   },
   {
-    weight: 6,
+    weight: 32,
     arbitrary: fc.record({
       f: fc.constant('awareness' as const),
       clients: fc.oneof(fc.integer({ min: 0, max: 50 }), fc.constantFrom(...BIG_NUMBERS)),
@@ -208,11 +218,11 @@ const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
     }),
   },
   {
-    weight: 2,
+    weight: 1,
     arbitrary: fc.record({ f: fc.constant('varint' as const), n: fc.integer({ min: 1, max: 16 }) }),
   },
   {
-    weight: 3,
+    weight: 1,
     arbitrary: fc.record({
       f: fc.constant('random' as const),
       bytes: fc.integer({ min: 0, max: 256 }),
@@ -380,12 +390,14 @@ function openSocket(ctx: FuzzContext, lane: number, read: boolean): Promise<WebS
       origin: ctx.origin,
       headers: { Authorization: `Bearer ${ctx.canary.projectorKey}` },
       perMessageDeflate: false,
+      generateMask: ZERO_MASK,
       maxPayload: 256 * 1024 * 1024,
     });
     ws.on('error', () => resolve(undefined));
     ws.on('open', () => {
       // A client that never reads: what the server sends it piles up in the server.
       if (!read) (ws as unknown as { _socket: net.Socket })._socket.pause();
+      ctx.note('sync: connections opened');
       resolve(ws);
     });
     ws.on('unexpected-response', (_req, res) => {
@@ -394,6 +406,26 @@ function openSocket(ctx: FuzzContext, lane: number, read: boolean): Promise<WebS
       resolve(undefined);
     });
   });
+}
+
+/**
+ * Whether the server ends the connection on this frame, read the way the endpoint reads it: text,
+ * an unknown message type, or a message that does not decode. A lane sends the frames after it
+ * on another connection, so they are not lost on one that is closing.
+ */
+export function closesConnection(data: Uint8Array | string): boolean {
+  if (typeof data === 'string' || data.byteLength > MAX_SYNC_MESSAGE_BYTES) return true;
+  try {
+    const d = decoding.createDecoder(data);
+    const type = decoding.readVarUint(d);
+    if (type === 1 || type === 2 || type === 3) return false;
+    if (type !== 0) return true;
+    if (decoding.readVarUint(d) !== 1) return false;
+    Y.decodeStateVector(decoding.readVarUint8Array(d));
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** Runs the sync target until `quota` inputs are sent or the run ends. */
@@ -410,17 +442,31 @@ export async function runSync(
     if (input) left--;
     return input;
   };
+  // Upgrades wait for an answer that may never come: they run beside the lanes.
+  const upgrades = new Slots(lanes === 1 ? 1 : SYNC_UPGRADES_IN_FLIGHT);
+  const pools: Pool<WebSocket>[] = [];
   const lane = async (i: number) => {
     const read = lanes === 1 || i !== 0;
+    const pool = new Pool(
+      () => openSocket(ctx, i, read),
+      (ws) => ws.readyState === WebSocket.OPEN,
+      (ws) => ws.terminate(),
+      lanes === 1 ? 1 : SYNC_POOL_DEPTH,
+    );
+    pools.push(pool);
     let ws: WebSocket | undefined;
     let sentOnSocket = 0;
+    const retire = (s: WebSocket) => {
+      // The server closes it after reading the last frame; one that does not is cut off.
+      setTimeout(() => s.terminate(), RETIRED_SOCKET_MS).unref();
+    };
     for (;;) {
       const input = take();
       if (!input) break;
       await ctx.up();
       if (input.k === 'upgrade') {
         ctx.sent('sync', input);
-        await sendUpgrade(ctx, input.req);
+        await upgrades.run(() => sendUpgrade(ctx, input.req));
         continue;
       }
       if (!read && ws && sentOnSocket >= UNREAD_LANE_FRAMES) {
@@ -428,7 +474,7 @@ export async function runSync(
         ws = undefined;
       }
       if (!ws || ws.readyState !== WebSocket.OPEN) {
-        ws = await openSocket(ctx, i, read);
+        ws = await pool.take();
         sentOnSocket = 0;
         if (!ws) {
           ctx.note('sync: connection failed');
@@ -440,6 +486,11 @@ export async function runSync(
       const data = encodeSyncFrame(input.frame);
       ws.send(data, { binary: typeof data !== 'string' });
       sentOnSocket++;
+      if (closesConnection(data)) {
+        retire(ws);
+        ws = undefined;
+        continue;
+      }
       if (!read) {
         // Its send buffer fills once the server stops reading too: start again.
         if (ws.bufferedAmount > UNREAD_LANE_MAX_BUFFER) {
@@ -463,4 +514,6 @@ export async function runSync(
     ws?.terminate();
   };
   await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
+  await upgrades.idle();
+  await Promise.all(pools.map((p) => p.close()));
 }
