@@ -92,6 +92,73 @@ export const SyncCloseCode = {
 } as const;
 export type SyncCloseCode = (typeof SyncCloseCode)[keyof typeof SyncCloseCode];
 
+/**
+ * How a sync connection presents its protocol version and credential: as WebSocket subprotocols
+ * (`Sec-WebSocket-Protocol`), never in the URL, so they stay out of proxy and access logs. The
+ * server answers with the version entry; a credential given in the URL query is ignored.
+ */
+export const SYNC_SUBPROTOCOL_PREFIX = 'pajataulu.';
+const SYNC_CREDENTIAL_KINDS = {
+  token: 'token',
+  facilitatorKey: 'facilitator',
+  projectorKey: 'projector',
+} as const;
+type SyncCredentialField = keyof typeof SYNC_CREDENTIAL_KINDS;
+
+/** The subprotocol list a sync client offers: `pajataulu.v<version>` and one credential entry. */
+export function syncSubprotocols(
+  credentials: Partial<Record<SyncCredentialField, string>>,
+  version: number = PROTOCOL_VERSION,
+): string[] {
+  const list = [`${SYNC_SUBPROTOCOL_PREFIX}v${version}`];
+  for (const [field, kind] of Object.entries(SYNC_CREDENTIAL_KINDS)) {
+    const value = credentials[field as SyncCredentialField];
+    if (value !== undefined) list.push(`${SYNC_SUBPROTOCOL_PREFIX}${kind}.${value}`);
+  }
+  return list;
+}
+
+/** What a sync upgrade's subprotocols say; fields absent when not given (or given twice). */
+export interface SyncOffer {
+  /** The version entry as offered, which the server echoes back. */
+  versionEntry?: string;
+  protocol?: string;
+  token?: string;
+  facilitatorKey?: string;
+  projectorKey?: string;
+  /** More than one entry of a kind, or an entry that is not ours: the offer is refused. */
+  conflicting: boolean;
+}
+
+/** Reads the subprotocols of a sync upgrade. Total: any list of strings gives an answer. */
+export function readSyncSubprotocols(offered: Iterable<string>): SyncOffer {
+  const offer: SyncOffer = { conflicting: false };
+  const set = (field: 'protocol' | SyncCredentialField, value: string) => {
+    if (offer[field] !== undefined) offer.conflicting = true;
+    else offer[field] = value;
+  };
+  for (const entry of offered) {
+    if (!entry.startsWith(SYNC_SUBPROTOCOL_PREFIX)) {
+      offer.conflicting = true;
+      continue;
+    }
+    const rest = entry.slice(SYNC_SUBPROTOCOL_PREFIX.length);
+    if (/^v\d{1,6}$/.test(rest)) {
+      if (offer.versionEntry === undefined) offer.versionEntry = entry;
+      set('protocol', rest.slice(1));
+      continue;
+    }
+    const dot = rest.indexOf('.');
+    const kind = dot > 0 ? rest.slice(0, dot) : rest;
+    const field = (Object.keys(SYNC_CREDENTIAL_KINDS) as SyncCredentialField[]).find(
+      (f) => SYNC_CREDENTIAL_KINDS[f] === kind,
+    );
+    if (field && dot > 0) set(field, rest.slice(dot + 1));
+    else offer.conflicting = true;
+  }
+  return offer;
+}
+
 /** The roles a connection can have on a board. */
 export const ROLES = ['facilitator', 'participant', 'projector'] as const;
 export type Role = (typeof ROLES)[number];

@@ -3,7 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { PROTOCOL_VERSION, randomId, type CommandAck } from '@pajataulu/shared';
+import { PROTOCOL_VERSION, randomId, syncSubprotocols, type CommandAck } from '@pajataulu/shared';
 import type { TargetKind } from './target.js';
 import { sleep } from './stats.js';
 
@@ -69,11 +69,10 @@ export async function connectFull(
   name: string,
 ): Promise<FullClient> {
   const doc = new Y.Doc();
-  const params: Record<string, string> = {};
+  // Pajataulu takes version and credential as subprotocols; the baseline relay takes none.
+  const protocols = kind === 'pajataulu' ? syncSubprotocols(creds ?? {}) : [];
   let socket: Socket | undefined;
   if (kind === 'pajataulu') {
-    params['protocol'] = String(PROTOCOL_VERSION);
-    for (const [k, v] of Object.entries(creds ?? {})) params[k] = v as string;
     socket = io(url, {
       auth: { protocol: PROTOCOL_VERSION, board: room, ...creds },
       transports: ['websocket'],
@@ -88,7 +87,7 @@ export async function connectFull(
   const provider = new WebsocketProvider(wsBase, room, doc, {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     WebSocketPolyfill: WebSocket as any,
-    params,
+    protocols,
     disableBc: true,
     maxBackoffTime: 1_000,
   });

@@ -11,7 +11,7 @@ import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
-import { PROTOCOL_VERSION, randomId, type CommandAck } from '@pajataulu/shared';
+import { PROTOCOL_VERSION, randomId, syncSubprotocols, type CommandAck } from '@pajataulu/shared';
 import type { JoinOrder, Order, ParticipantReport, WorkerMessage } from './protocol.js';
 
 /** How long a command may wait for its acknowledgement before it counts as timed out. */
@@ -71,13 +71,14 @@ const STEP1_EMPTY = syncStep1Empty();
 /** A WebSocket that counts what it receives and reopens when the server closes it. */
 function countingSocket(
   url: string,
+  protocols: string[],
   onOpen: (ws: WebSocket) => void,
   onStep2: () => void = () => undefined,
 ): { close(): void } {
   let closed = false;
   let ws: WebSocket;
   const open = () => {
-    ws = new WebSocket(url, { perMessageDeflate: false });
+    ws = new WebSocket(url, protocols, { perMessageDeflate: false });
     ws.binaryType = 'nodebuffer';
     ws.on('open', () => onOpen(ws));
     ws.on('message', (data: Buffer) => {
@@ -142,7 +143,8 @@ async function joinPajataulu(order: JoinOrder, index: number): Promise<Client> {
   let synced!: () => void;
   const step2 = new Promise<void>((resolve) => (synced = resolve));
   const sync = countingSocket(
-    `${wsOrigin(url)}/sync/${order.boardId}?protocol=${PROTOCOL_VERSION}&token=${encodeURIComponent(token)}`,
+    `${wsOrigin(url)}/sync/${order.boardId}`,
+    syncSubprotocols({ token }),
     (ws) => ws.send(STEP1_EMPTY),
     () => synced(),
   );
@@ -208,6 +210,7 @@ function joinBaseline(order: JoinOrder, index: number): Promise<Client> {
     }, SYNC_TIMEOUT_MS);
     const sock = countingSocket(
       `${wsOrigin(url)}/${order.boardId}`,
+      [],
       (ws) => {
         current = ws;
         ws.send(STEP1_EMPTY);

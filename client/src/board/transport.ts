@@ -8,6 +8,7 @@ import {
   isErrorCode,
   PROTOCOL_VERSION,
   SyncCloseCode,
+  syncSubprotocols,
   type ClientToServerEvents,
   type CommandAck,
   type ErrorCode,
@@ -93,10 +94,9 @@ export class ProviderChannel implements DocChannel {
 
   constructor(boardId: string, creds: Credentials, doc: Y.Doc) {
     const origin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`;
-    const params: Record<string, string> = { protocol: String(PROTOCOL_VERSION) };
-    for (const [k, v] of Object.entries(creds)) params[k] = v as string;
+    // Version and credential go as subprotocols, so the secret never appears in a URL.
     this.provider = new WebsocketProvider(origin, boardId, doc, {
-      params,
+      protocols: syncSubprotocols(creds, PROTOCOL_VERSION),
       disableBc: true,
       maxBackoffTime: 5_000,
     });

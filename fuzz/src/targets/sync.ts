@@ -12,7 +12,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { MAX_SYNC_MESSAGE_BYTES } from '@pajataulu/shared';
+import { MAX_SYNC_MESSAGE_BYTES, syncSubprotocols } from '@pajataulu/shared';
 import type { BoardCreds, FuzzContext, InputSource } from '../context.js';
 import { Pool, Slots, ZERO_MASK } from '../pool.js';
 import { Prng } from '../rng.js';
@@ -372,27 +372,31 @@ async function sendUpgrade(ctx: FuzzContext, req: UpgradeRequest): Promise<void>
   });
 }
 
-/** Credentials a lane presents: lanes take turns over the three roles. */
-function laneUrl(ctx: FuzzContext, lane: number): string {
+/** Credentials a lane presents (as subprotocols): lanes take turns over the three roles. */
+function laneProtocols(ctx: FuzzContext, lane: number): string[] {
   const c = ctx.canary;
-  const cred =
+  return syncSubprotocols(
     lane % 3 === 0
-      ? `projectorKey=${c.projectorKey}`
+      ? { projectorKey: c.projectorKey }
       : lane % 3 === 1
-        ? `token=${c.token}`
-        : `facilitatorKey=${c.facilitatorKey}`;
-  return `ws://127.0.0.1:${ctx.server.port}/sync/${c.boardId}?protocol=1&${cred}`;
+        ? { token: c.token }
+        : { facilitatorKey: c.facilitatorKey },
+  );
 }
 
 function openSocket(ctx: FuzzContext, lane: number, read: boolean): Promise<WebSocket | undefined> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(laneUrl(ctx, lane), {
-      origin: ctx.origin,
-      headers: { Authorization: `Bearer ${ctx.canary.projectorKey}` },
-      perMessageDeflate: false,
-      generateMask: ZERO_MASK,
-      maxPayload: 256 * 1024 * 1024,
-    });
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${ctx.server.port}/sync/${ctx.canary.boardId}`,
+      laneProtocols(ctx, lane),
+      {
+        origin: ctx.origin,
+        headers: { Authorization: `Bearer ${ctx.canary.projectorKey}` },
+        perMessageDeflate: false,
+        generateMask: ZERO_MASK,
+        maxPayload: 256 * 1024 * 1024,
+      },
+    );
     ws.on('error', () => resolve(undefined));
     ws.on('open', () => {
       // A client that never reads: what the server sends it piles up in the server.

@@ -30,7 +30,13 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { WebSocket, WebSocketServer } from 'ws';
 import * as Y from 'yjs';
-import { ErrorCode, MAX_SYNC_MESSAGE_BYTES, SyncCloseCode } from '@pajataulu/shared';
+import {
+  ErrorCode,
+  MAX_SYNC_MESSAGE_BYTES,
+  SyncCloseCode,
+  readSyncSubprotocols,
+  type SyncOffer,
+} from '@pajataulu/shared';
 import { authenticate } from '../board/auth.js';
 import type { LiveBoard } from '../board/live-board.js';
 import type { BoardRegistry } from '../board/registry.js';
@@ -41,7 +47,10 @@ import { ANY_ORIGIN, type OriginCheck } from './origin.js';
 
 const log = createLogger('sync');
 
-/** URL prefix of the endpoint: `/sync/<boardId>?protocol=…&token=…`. */
+/**
+ * URL prefix of the endpoint: `/sync/<boardId>`. Version and credential travel as subprotocols
+ * (see `syncSubprotocols`), never in the URL.
+ */
 export const SYNC_PATH = '/sync/';
 /**
  * Committed updates of one board are gathered for at most this long and sent as one message per
@@ -153,7 +162,7 @@ interface UpToDate {
 /** What an upgrade request asks for, read before the upgrade so that a bad one is refused. */
 interface UpgradeRequest {
   boardId: string;
-  params: URLSearchParams;
+  offer: SyncOffer;
 }
 
 /** Counters an operator or a test can read: how much fan-out work the endpoint did. */
@@ -211,14 +220,29 @@ const CLOSE_FOR_ERROR: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.ProtocolMismatch]: SyncCloseCode.ProtocolMismatch,
 };
 
-/** Reads the board id and query of a sync upgrade; undefined when they cannot be read. */
-export function parseSyncRequest(rawUrl: string | undefined): UpgradeRequest | undefined {
+/** The entries of a `Sec-WebSocket-Protocol` header. */
+function offeredSubprotocols(header: string | string[] | undefined): string[] {
+  const joined = Array.isArray(header) ? header.join(',') : (header ?? '');
+  return joined
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+}
+
+/**
+ * Reads the board id of a sync upgrade and what its subprotocols offer; undefined when they cannot
+ * be read. Anything in the URL query is ignored, credentials included.
+ */
+export function parseSyncRequest(
+  rawUrl: string | undefined,
+  protocolHeader?: string | string[],
+): UpgradeRequest | undefined {
   try {
     const url = new URL(rawUrl ?? '', 'http://localhost');
     if (!url.pathname.startsWith(SYNC_PATH)) return undefined;
     const boardId = decodeURIComponent(url.pathname.slice(SYNC_PATH.length));
     if (boardId.length === 0) return undefined;
-    return { boardId, params: url.searchParams };
+    return { boardId, offer: readSyncSubprotocols(offeredSubprotocols(protocolHeader)) };
   } catch {
     // A malformed percent-escape or URL: nothing any board could answer.
     return undefined;
@@ -279,6 +303,8 @@ export class SyncEndpoint {
       noServer: true,
       maxPayload: MAX_SYNC_MESSAGE_BYTES,
       perMessageDeflate: false,
+      // Answer with the version entry only: the credential entry is never echoed.
+      handleProtocols: (offered) => readSyncSubprotocols(offered).versionEntry ?? false,
     });
     this.unlisten = registry.listen({
       onCommitted: (boardId, update, outcome) => {
@@ -330,7 +356,7 @@ export class SyncEndpoint {
       refuseUpgrade(socket, 403, 'Forbidden');
       return;
     }
-    const request = parseSyncRequest(req.url);
+    const request = parseSyncRequest(req.url, req.headers['sec-websocket-protocol']);
     if (!request) {
       this.stats.upgradesRefused++;
       refuseUpgrade(socket, 400, 'Bad Request');
@@ -359,15 +385,19 @@ export class SyncEndpoint {
       if (early.length < MAX_FRAMES_BEFORE_AUTH) early.push([data, isBinary]);
     };
     ws.on('message', keepEarly);
-    const { boardId, params } = request;
+    const { boardId, offer } = request;
+    if (offer.conflicting) {
+      ws.close(SyncCloseCode.Unauthorized, ErrorCode.Unauthorized);
+      return;
+    }
     let auth;
     try {
       auth = await authenticate(this.storage, {
-        protocol: params.get('protocol'),
+        protocol: offer.protocol,
         board: boardId,
-        token: params.get('token') ?? undefined,
-        facilitatorKey: params.get('facilitatorKey') ?? undefined,
-        projectorKey: params.get('projectorKey') ?? undefined,
+        token: offer.token,
+        facilitatorKey: offer.facilitatorKey,
+        projectorKey: offer.projectorKey,
       });
     } catch (err) {
       log.error('authentication failed', { err });

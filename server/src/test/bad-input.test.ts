@@ -7,6 +7,7 @@ import {
   MAX_NOTE_TEXT_LENGTH,
   MAX_SYNC_MESSAGE_BYTES,
   PROTOCOL_VERSION,
+  syncSubprotocols,
   SyncCloseCode,
 } from '@pajataulu/shared';
 import {
@@ -170,8 +171,12 @@ describe('every bad input gets a typed error and changes nothing', () => {
     ).toEqual({ code: 'protocol_mismatch' });
   });
 
-  async function syncClose(path: string, send?: Buffer | string): Promise<number> {
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`);
+  async function syncClose(
+    path: string,
+    protocols: string[],
+    send?: Buffer | string,
+  ): Promise<number> {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`, protocols);
     return new Promise((resolve) => {
       ws.on('open', () => {
         if (send !== undefined) ws.send(send);
@@ -182,37 +187,66 @@ describe('every bad input gets a typed error and changes nothing', () => {
   }
 
   it('the sync endpoint closes with a specific code for wrong credentials or boards', async () => {
-    const q = `protocol=${PROTOCOL_VERSION}`;
-    expect(await syncClose(`/sync/${board.boardId}?${q}&facilitatorKey=${'A'.repeat(43)}`)).toBe(
+    const path = `/sync/${board.boardId}`;
+    const key = { facilitatorKey: board.facilitatorKey };
+    expect(await syncClose(path, syncSubprotocols({ facilitatorKey: 'A'.repeat(43) }))).toBe(
       SyncCloseCode.Unauthorized,
     );
-    expect(await syncClose(`/sync/${board.boardId}?${q}`)).toBe(SyncCloseCode.Unauthorized);
-    expect(await syncClose(`/sync/nosuchboard?${q}&facilitatorKey=${board.facilitatorKey}`)).toBe(
+    expect(await syncClose(path, syncSubprotocols({}))).toBe(SyncCloseCode.Unauthorized);
+    expect(await syncClose('/sync/nosuchboard', syncSubprotocols(key))).toBe(
       SyncCloseCode.BoardNotFound,
     );
+    expect(await syncClose(path, syncSubprotocols(key, 0))).toBe(SyncCloseCode.ProtocolMismatch);
+    // Two credentials, or an entry that is not ours, are refused rather than guessed at.
     expect(
-      await syncClose(`/sync/${board.boardId}?protocol=0&facilitatorKey=${board.facilitatorKey}`),
+      await syncClose(path, [...syncSubprotocols(key), `pajataulu.token.${'B'.repeat(43)}`]),
+    ).toBe(SyncCloseCode.Unauthorized);
+    expect(await syncClose(path, [...syncSubprotocols(key), 'chat'])).toBe(
+      SyncCloseCode.Unauthorized,
+    );
+  });
+
+  it('the sync endpoint takes no credential from the URL, and never echoes one', async () => {
+    // A valid key in the query is not read: the connection speaks no protocol version at all.
+    expect(
+      await syncClose(
+        `/sync/${board.boardId}?protocol=${PROTOCOL_VERSION}&facilitatorKey=${board.facilitatorKey}`,
+        [],
+      ),
     ).toBe(SyncCloseCode.ProtocolMismatch);
+    const ws = new WebSocket(
+      `${server.url.replace('http', 'ws')}/sync/${board.boardId}`,
+      syncSubprotocols({ facilitatorKey: board.facilitatorKey }),
+    );
+    await new Promise((resolve) => ws.once('open', resolve));
+    expect(ws.protocol).toBe(`pajataulu.v${PROTOCOL_VERSION}`);
+    ws.close();
   });
 
   it('garbage bytes on the sync endpoint close that connection; the server stays up', async () => {
-    const auth = `/sync/${board.boardId}?protocol=${PROTOCOL_VERSION}&facilitatorKey=${board.facilitatorKey}`;
+    const auth = `/sync/${board.boardId}`;
+    const creds = syncSubprotocols({ facilitatorKey: board.facilitatorKey });
     expect(
       await syncClose(
         auth,
+        creds,
         Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
       ),
     ).toBe(SyncCloseCode.BadMessage);
-    expect(await syncClose(auth, Buffer.from([0x00, 0x00, 0xfe]))).toBe(SyncCloseCode.BadMessage);
-    expect(await syncClose(auth, 'text frame')).toBe(SyncCloseCode.BadMessage);
-    expect(await syncClose(auth, Buffer.from([0x09]))).toBe(SyncCloseCode.BadMessage);
+    expect(await syncClose(auth, creds, Buffer.from([0x00, 0x00, 0xfe]))).toBe(
+      SyncCloseCode.BadMessage,
+    );
+    expect(await syncClose(auth, creds, 'text frame')).toBe(SyncCloseCode.BadMessage);
+    expect(await syncClose(auth, creds, Buffer.from([0x09]))).toBe(SyncCloseCode.BadMessage);
     await serverStillWorks();
     await boardUnchanged();
   });
 
   it('an oversized sync frame closes the connection unread (1009)', async () => {
-    const auth = `/sync/${board.boardId}?protocol=${PROTOCOL_VERSION}&facilitatorKey=${board.facilitatorKey}`;
-    expect(await syncClose(auth, Buffer.alloc(MAX_SYNC_MESSAGE_BYTES + 1))).toBe(1009);
+    const creds = syncSubprotocols({ facilitatorKey: board.facilitatorKey });
+    expect(
+      await syncClose(`/sync/${board.boardId}`, creds, Buffer.alloc(MAX_SYNC_MESSAGE_BYTES + 1)),
+    ).toBe(1009);
     await serverStillWorks();
   });
 

@@ -14,6 +14,7 @@ import * as Y from 'yjs';
 import {
   PROTOCOL_VERSION,
   randomId,
+  syncSubprotocols,
   type CommandAck,
   type CommandInput,
   type SessionInfo,
@@ -162,12 +163,10 @@ export class TestClient {
       reconnectionDelayMax: 200,
     });
     const doc = new Y.Doc();
-    const params: Record<string, string> = { protocol: String(PROTOCOL_VERSION) };
-    for (const [k, v] of Object.entries(creds)) params[k] = v as string;
     const provider = new WebsocketProvider(`${url.replace(/^http/, 'ws')}/sync`, boardId, doc, {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       WebSocketPolyfill: WebSocket as any,
-      params,
+      protocols: syncSubprotocols(creds),
       disableBc: true,
       maxBackoffTime: 200,
     });

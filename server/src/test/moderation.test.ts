@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { listNotes, newSecret, PROTOCOL_VERSION, SyncCloseCode } from '@pajataulu/shared';
+import {
+  listNotes,
+  newSecret,
+  SyncCloseCode,
+  syncSubprotocols,
+} from '@pajataulu/shared';
 import {
   createBoard,
   handshake,
@@ -37,7 +42,8 @@ describe('facilitator moderation', () => {
       code: 'unauthorized',
     });
     const ws = new WebSocket(
-      `${fx.server.url.replace('http', 'ws')}/sync/${board.boardId}?protocol=${PROTOCOL_VERSION}&token=${joined.token}`,
+      `${fx.server.url.replace('http', 'ws')}/sync/${board.boardId}`,
+      syncSubprotocols({ token: joined.token }),
     );
     expect(await new Promise((r) => ws.on('close', (code) => r(code)))).toBe(
       SyncCloseCode.Unauthorized,

@@ -10,7 +10,13 @@ import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import { getNote, listNotes, PROTOCOL_VERSION, randomId, type BoardState } from '@pajataulu/shared';
+import {
+  getNote,
+  listNotes,
+  randomId,
+  syncSubprotocols,
+  type BoardState,
+} from '@pajataulu/shared';
 import {
   FLUSH_CONNECTIONS_PER_TURN,
   SLOW_CLIENT_BUFFERED_BYTES,
@@ -55,7 +61,8 @@ class RawReplica {
 
   static async open(url: string, board: CreatedBoard, opts: { pauseAfterStep1?: boolean } = {}) {
     const ws = new WebSocket(
-      `${url.replace(/^http/, 'ws')}${SYNC_PATH}${board.boardId}?protocol=${PROTOCOL_VERSION}&facilitatorKey=${board.facilitatorKey}`,
+      `${url.replace(/^http/, 'ws')}${SYNC_PATH}${board.boardId}`,
+      syncSubprotocols({ facilitatorKey: board.facilitatorKey }),
     );
     const r = new RawReplica(ws);
     await new Promise<void>((resolve, reject) => {

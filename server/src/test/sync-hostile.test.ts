@@ -12,6 +12,7 @@ import {
   getNote,
   listNotes,
   PROTOCOL_VERSION,
+  syncSubprotocols,
   randomId,
   SyncCloseCode,
   type BoardState,
@@ -155,7 +156,8 @@ describe('sync endpoint under hostile input', () => {
     const realClients = [...Y.decodeStateVector(Y.encodeStateVector(live.doc)).keys()];
 
     const ws = new WebSocket(
-      `${server.url.replace(/^http/, 'ws')}${SYNC_PATH}${board.boardId}?protocol=${PROTOCOL_VERSION}&facilitatorKey=${board.facilitatorKey}`,
+      `${server.url.replace(/^http/, 'ws')}${SYNC_PATH}${board.boardId}`,
+      syncSubprotocols({ facilitatorKey: board.facilitatorKey }),
     );
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -191,7 +193,8 @@ describe('sync endpoint under hostile input', () => {
     const { server } = ctx;
     const board = await createBoard(server.url);
     const ws = new WebSocket(
-      `${server.url.replace(/^http/, 'ws')}${SYNC_PATH}${board.boardId}?protocol=${PROTOCOL_VERSION}&facilitatorKey=${board.facilitatorKey}`,
+      `${server.url.replace(/^http/, 'ws')}${SYNC_PATH}${board.boardId}`,
+      syncSubprotocols({ facilitatorKey: board.facilitatorKey }),
     );
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { getNote, PROTOCOL_VERSION } from '@pajataulu/shared';
+import { getNote, syncSubprotocols } from '@pajataulu/shared';
 import { createBoard, newId, TestClient, useServer, waitFor } from './harness.js';
 
 describe('late joiners', () => {
@@ -36,7 +36,7 @@ describe('late joiners', () => {
         {
           // eslint-disable-next-line @typescript-eslint/no-explicit-any
           WebSocketPolyfill: WebSocket as any,
-          params: { protocol: String(PROTOCOL_VERSION), ...creds },
+          protocols: syncSubprotocols(creds),
           disableBc: true,
         },
       );
