@@ -21,5 +21,8 @@ step "build";                 pnpm -r build
 step "typecheck";             pnpm -r typecheck
 step "lint";                  pnpm lint
 step "unit and integration";  pnpm test:unit
+# The fuzzer asserts /healthz latency of the server it attacks, so it runs alone, not beside the
+# other suites on the same cores.
+step "fuzz (short run)";      pnpm test:fuzz
 step "browser (e2e)";         pnpm test:e2e
 printf '\nAll checks and tests passed in %ss.\n' "$(( $(date +%s) - started ))"

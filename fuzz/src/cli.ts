@@ -8,6 +8,7 @@ import { fromJson, TARGET_NAMES, type TargetName } from './context.js';
 import {
   HEALTH_MAX_MS,
   HEALTH_P99_MAX_MS,
+  MIN_SAMPLES_FOR_P99,
   RSS_GROWTH_MAX_BYTES,
   runFuzz,
   writeFailureFile,
@@ -50,7 +51,13 @@ function table(r: FuzzReport): string {
   rows.push(['crashes', String(r.crashes)]);
   rows.push(['healthz samples', String(r.health.samples)]);
   rows.push(['healthz p50', `${r.health.p50.toFixed(1)} ms`]);
-  rows.push([`healthz p99 (≤ ${HEALTH_P99_MAX_MS})`, `${r.health.p99.toFixed(1)} ms`]);
+  rows.push([
+    `healthz p99 (≤ ${HEALTH_P99_MAX_MS})`,
+    `${r.health.p99.toFixed(1)} ms` +
+      (r.health.samples < MIN_SAMPLES_FOR_P99
+        ? ` (not judged under ${MIN_SAMPLES_FOR_P99} samples)`
+        : ''),
+  ]);
   rows.push([`healthz max (≤ ${HEALTH_MAX_MS})`, `${r.health.max.toFixed(1)} ms`]);
   rows.push(['RSS start', mb(r.rss.start)]);
   rows.push(['RSS peak', mb(r.rss.peak)]);

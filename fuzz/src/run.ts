@@ -31,6 +31,12 @@ import { runSync, syncInputs } from './targets/sync.js';
 /** `/healthz` latency bounds the run asserts. */
 export const HEALTH_P99_MAX_MS = 100;
 export const HEALTH_MAX_MS = 250;
+/**
+ * The p99 bound is judged only over at least this many samples (50 s of asking every 50 ms): over
+ * a hundred, "p99" is the second-worst sample, a maximum with another name, which
+ * `HEALTH_MAX_MS` already bounds. Short runs report it without judging it.
+ */
+export const MIN_SAMPLES_FOR_P99 = 1_000;
 /** RSS the server may grow by over a run. */
 export const RSS_GROWTH_MAX_BYTES = 200 * 1024 * 1024;
 /** Notes on the canary board: enough that answering a forged state vector costs real time. */
@@ -307,7 +313,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       p99: quantile(ms, 0.99),
       max: ms.length ? Math.max(...ms) : NaN,
     };
-    if (health.p99 > HEALTH_P99_MAX_MS)
+    if (health.samples >= MIN_SAMPLES_FOR_P99 && health.p99 > HEALTH_P99_MAX_MS)
       c.fail('health', `/healthz p99 ${health.p99.toFixed(1)} ms > ${HEALTH_P99_MAX_MS} ms`);
     const rssBytes = monitor.rss.map((r) => r.bytes);
     const rss = {

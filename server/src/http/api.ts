@@ -193,8 +193,6 @@ export function createApi({
   exportStallMs,
 }: ApiOptions): Router {
   const exporter = new Exporter({ stallMs: exportStallMs });
-  // Tables have slots of their own: a CSV need not wait behind a large picture.
-  const tableExporter = new Exporter({ stallMs: exportStallMs });
   const importer = new Importer();
   const api = express.Router();
 
@@ -432,7 +430,7 @@ export function createApi({
     const gone = new AbortController();
     res.on('close', () => gone.abort());
     try {
-      await (job.kind === 'table' ? tableExporter : exporter).run(
+      await exporter.run(
         job,
         {
           start: (size) => {
