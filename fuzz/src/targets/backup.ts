@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import type { FuzzContext, InputSource } from '../context.js';
 import { Prng } from '../rng.js';
 import { checkAnswer } from './http.js';
-import { errorCode, send } from './http-client.js';
+import { errorCode, send, send as sendOnce, type Response } from './http-client.js';
 
 /** Imports in flight at once. */
 export const BACKUP_LANES = 4;
@@ -19,6 +19,13 @@ export const BACKUP_LANES = 4;
 export const ROUND_TRIPS_MAX = 60;
 /** Big bodies (the large board, or over 1 MiB) sent at most, per run. */
 export const BIG_BODIES_MAX = 12;
+/**
+ * A round trip's request answered "busy, try again" (the import or export places are taken by
+ * the other lanes) is sent again, at most this many times, this long apart: busy is a typed
+ * answer the server may give, not a failure, but the round trip itself must work.
+ */
+export const BUSY_RETRIES = 120;
+export const BUSY_RETRY_MS = 250;
 /** The largest body the fuzzer builds for an import (the server reads up to 16 MiB). */
 export const MAX_FUZZ_IMPORT_BYTES = 16 * 1024 * 1024 - 1024;
 
@@ -325,6 +332,7 @@ async function roundTrip(
   ctx: FuzzContext,
   created: { boardId: string; facilitatorKey: string },
 ): Promise<void> {
+  const send = (_ctx: FuzzContext, req: Parameters<typeof sendOnce>[1]) => sendUnlessBusy(ctx, req);
   const auth = { Authorization: `Bearer ${created.facilitatorKey}` };
   const base = `/api/boards/${created.boardId}`;
   const json = await send(ctx, { method: 'GET', path: `${base}/export.json`, headers: auth });
@@ -351,6 +359,21 @@ async function roundTrip(
       `an imported board's own backup does not import: ${again.status} ${again.body.toString().slice(0, 160)}`,
       'backup',
     );
+}
+
+/** Sends a request again while the server answers that its import or export places are taken. */
+async function sendUnlessBusy(
+  ctx: FuzzContext,
+  req: Parameters<typeof sendOnce>[1],
+): Promise<Response | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await sendOnce(ctx, req);
+    const busy =
+      (res?.status === 503 && errorCode(res) === 'unavailable') ||
+      (res?.status === 429 && /already (waiting|under way)/.test(res.body.toString()));
+    if (!busy || attempt >= BUSY_RETRIES) return res;
+    await new Promise((r) => setTimeout(r, BUSY_RETRY_MS));
+  }
 }
 
 export async function runBackup(

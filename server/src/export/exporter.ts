@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { CoreSlot } from '../core-slot.js';
 import type { WorkerControl, WorkerJob, WorkerMessage } from './options.js';
 
 /** Exports drawn at once in one process. */
@@ -89,8 +90,11 @@ export class Exporter {
   private readonly boards = new Set<string>();
   private readonly stallMs: number;
 
-  constructor(opts: { stallMs?: number | undefined } = {}) {
+  private readonly core: CoreSlot;
+
+  constructor(opts: { stallMs?: number | undefined; core?: CoreSlot } = {}) {
     this.stallMs = opts.stallMs ?? EXPORT_STALL_MS;
+    this.core = opts.core ?? new CoreSlot();
   }
 
   /** Exports drawing now. */
@@ -130,7 +134,15 @@ export class Exporter {
     } else this.running++;
     try {
       if (signal.aborted) throw new ExportAbortedError('the client went away');
-      await this.runWorker(job, sink, signal);
+      const release = await this.core.acquire(
+        signal,
+        () => new ExportAbortedError('the client went away'),
+      );
+      try {
+        await this.runWorker(job, sink, signal);
+      } finally {
+        release();
+      }
     } finally {
       this.release();
     }

@@ -41,7 +41,14 @@ export interface TableRequest {
   sheet: string;
 }
 
+/** The board's JSON backup (`toBackup`), written at `now`. */
+export interface BackupRequest {
+  update: Uint8Array;
+  now: number;
+}
+
 export type WorkerJob =
+  | ({ kind: 'backup' } & BackupRequest)
   | ({ kind: 'png' } & Omit<PngRequest, 'board'> & BoardSource)
   | ({ kind: 'pdf' } & Omit<PdfRequest, 'board'> & BoardSource)
   | ({ kind: 'table' } & Omit<TableRequest, 'board'> & BoardSource);

@@ -8,6 +8,7 @@ import {
   ExportScaleError,
   ExportTooLargeError,
   readBoard,
+  toBackup,
   SceneError,
   type BoardState,
 } from '@pajataulu/shared';
@@ -50,14 +51,32 @@ function boardOf(source: BoardSource): BoardState {
   return readBoard(doc);
 }
 
+/** A JSON backup is sent in pieces this large, waiting between them while the receiver is full. */
+const BACKUP_CHUNK_BYTES = 1024 * 1024;
+
+async function sendBackup(update: Uint8Array, now: number): Promise<void> {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, update);
+  const bytes = new TextEncoder().encode(JSON.stringify(toBackup(doc, now)));
+  send({ type: 'start', width: 0, height: 0 });
+  for (let at = 0; at < bytes.length; at += BACKUP_CHUNK_BYTES) {
+    emit(bytes.subarray(at, at + BACKUP_CHUNK_BYTES));
+    await room();
+  }
+}
+
 try {
-  const board = boardOf(job);
-  if (job.kind === 'png') {
+  if (job.kind === 'backup') {
+    await sendBackup(job.update, job.now);
+  } else if (job.kind === 'png') {
+    const board = boardOf(job);
     await renderPng({ ...job, board }, (size) => send({ type: 'start', ...size }), emit, room);
   } else if (job.kind === 'pdf') {
+    const board = boardOf(job);
     send({ type: 'start', width: 0, height: 0 });
     await renderPdf({ ...job, board }, emit);
   } else {
+    const board = boardOf(job);
     send({ type: 'start', width: 0, height: 0 });
     emit(await renderTable({ ...job, board }));
   }

@@ -36,7 +36,6 @@ import {
   withinCodeUnits,
   randomId,
   readMeta,
-  toBackup,
   type Locale,
   TEMPLATES,
   type ProtocolError,
@@ -65,12 +64,14 @@ import {
   MAX_IMPORT_BYTES,
   readBody,
 } from './importer.js';
+import { CoreSlot } from '../core-slot.js';
 
 const log = createLogger('http');
 
 export { MAX_IMPORT_BYTES };
 /** The content type of each file an export worker makes. */
 const CONTENT_TYPES = {
+  backup: 'application/json; charset=utf-8',
   png: 'image/png',
   pdf: 'application/pdf',
   csv: 'text/csv; charset=utf-8',
@@ -192,8 +193,10 @@ export function createApi({
   limits,
   exportStallMs,
 }: ApiOptions): Router {
-  const exporter = new Exporter({ stallMs: exportStallMs });
-  const importer = new Importer();
+  // Imports and exports take turns on one core: see core-slot.ts.
+  const core = new CoreSlot();
+  const exporter = new Exporter({ stallMs: exportStallMs, core });
+  const importer = new Importer({ core });
   const api = express.Router();
 
   /** The board a code names, counting misses per address so codes cannot be guessed at speed. */
@@ -385,8 +388,13 @@ export function createApi({
     const name = `pajataulu-${board.code}`;
     res.setHeader('Cache-Control', 'no-store');
     if (format === 'json') {
-      res.setHeader('Content-Disposition', `attachment; filename="${name}.json"`);
-      res.json(toBackup(live.doc, Date.now()));
+      // Written in the export worker: the backup of a large board is megabytes of JSON.
+      const job: WorkerJob = {
+        kind: 'backup',
+        update: Y.encodeStateAsUpdate(live.doc),
+        now: Date.now(),
+      };
+      await sendFromWorker(res, job, `${name}.json`, board.id);
       return;
     }
     if (format === 'png' || format === 'pdf') {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { CoreSlot } from '../core-slot.js';
 import type { ImportWorkerMessage } from './import-worker.js';
 import { ImportInvalidError, type ParsedImport } from './import-parse.js';
 
@@ -20,7 +21,7 @@ export const MAX_CONCURRENT_IMPORTS = 1;
  * Imports that may wait (uploading, or uploaded and waiting for the parser); more are refused as
  * busy. Each may hold a MAX_IMPORT_BYTES buffer, so this bounds the memory imports take.
  */
-export const MAX_QUEUED_IMPORTS = 4;
+export const MAX_QUEUED_IMPORTS = 2;
 /** Heap of one import worker: a 16 MiB backup parses, validates and encodes in well under this. */
 export const IMPORT_WORKER_HEAP_MB = 512;
 /** An import whose parsing takes longer is stopped (a 16 MiB backup takes about a second). */
@@ -126,6 +127,12 @@ function workerUrl(): URL {
 }
 
 export class Importer {
+  private readonly core: CoreSlot;
+
+  constructor(opts: { core?: CoreSlot } = {}) {
+    this.core = opts.core ?? new CoreSlot();
+  }
+
   private admitted = 0;
   private parsing = 0;
   private readonly waiting: (() => void)[] = [];
@@ -157,7 +164,15 @@ export class Importer {
     else this.parsing++;
     try {
       if (signal.aborted) throw new BodyIncompleteError('the sender went away');
-      return await this.runWorker(bytes, signal);
+      const release = await this.core.acquire(
+        signal,
+        () => new BodyIncompleteError('the sender went away'),
+      );
+      try {
+        return await this.runWorker(bytes, signal);
+      } finally {
+        release();
+      }
     } finally {
       const next = this.waiting.shift();
       if (next) next();

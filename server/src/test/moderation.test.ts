@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  listNotes,
-  newSecret,
-  SyncCloseCode,
-  syncSubprotocols,
-} from '@pajataulu/shared';
+import { listNotes, newSecret, SyncCloseCode, syncSubprotocols } from '@pajataulu/shared';
 import {
   createBoard,
   handshake,

@@ -10,13 +10,7 @@ import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import {
-  getNote,
-  listNotes,
-  randomId,
-  syncSubprotocols,
-  type BoardState,
-} from '@pajataulu/shared';
+import { getNote, listNotes, randomId, syncSubprotocols, type BoardState } from '@pajataulu/shared';
 import {
   FLUSH_CONNECTIONS_PER_TURN,
   SLOW_CLIENT_BUFFERED_BYTES,
