@@ -50,6 +50,12 @@ export const SOCKETS_PER_SENDER = 1;
 export const CLOSER_POOL_DEPTH = 2;
 /** How long a connection sent an oversized message may take to be closed by the server. */
 export const CLOSER_MS = 2_000;
+/**
+ * A lane whose connection is down (its participant was removed, its key rotated) is waited for at
+ * most this long before a command is sent on it; after that the command is dropped unsent. Sent
+ * on a closed socket it would sit in socket.io's buffer until ACK_TIMEOUT_MS, holding the window.
+ */
+export const LANE_RECONNECT_MS = 2_000;
 /** A command not acknowledged within this long (on a connected socket) is a failure. */
 export const ACK_TIMEOUT_MS = 10_000;
 
@@ -487,6 +493,21 @@ function openCloser(ctx: FuzzContext, to: Sender): Promise<Lane | undefined> {
   });
 }
 
+/** Resolves true once `socket` is connected, false after `ms`. */
+function connected(socket: Socket, ms: number): Promise<boolean> {
+  if (socket.connected) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.off('connect', onConnect);
+      resolve(ok);
+    };
+    const onConnect = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    socket.on('connect', onConnect);
+  });
+}
+
 function wellFormed(ack: unknown): ack is CommandAck {
   if (typeof ack !== 'object' || ack === null) return false;
   const a = ack as Record<string, unknown>;
@@ -550,6 +571,8 @@ export async function runCommands(
     if (tooLarge && !Number.isFinite(bytes)) return;
     const lane = tooLarge ? await closers.get(to)!.take() : of[turn++ % of.length]!;
     if (!lane) return ctx.note('commands: connection failed');
+    if (!lane.socket.connected && !(await connected(lane.socket, LANE_RECONNECT_MS)))
+      return ctx.note('commands: lane not connected; command dropped');
     // The server closes the connection on it; one that does not is closed after a while.
     if (tooLarge) setTimeout(() => lane.socket.disconnect(), CLOSER_MS).unref();
     return new Promise<void>((resolve) => {
