@@ -55,8 +55,6 @@ import { lockFor } from './pipeline/lock.js';
 import { acknowledge } from './pipeline/publish.js';
 import type { Session } from './session.js';
 
-export { COMMAND_ORIGIN } from './pipeline/apply-batch.js';
-export { RECENT_COMMAND_MEMORY } from './pipeline/dedupe.js';
 export type { CommitInfo, JoinResult };
 
 const log = createLogger('board');

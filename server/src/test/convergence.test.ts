@@ -30,6 +30,7 @@ import {
   notesOf,
   REDIS_URL,
   storedDoc,
+  TEST_RATES,
 } from './cluster-fixture.js';
 import {
   createBoard,
@@ -53,10 +54,9 @@ const MAX_BURST = 3;
 /** How long replicas may take to converge after the last acknowledgement. */
 const CONVERGE_MS = 10_000;
 
+/** Joins and boards are made in every run, all from one address. */
 const RATES = {
-  RATE_NOTES_PER_MINUTE: '100000',
-  RATE_COMMANDS_PER_SECOND: '10000',
-  RATE_COMMAND_BURST: '10000',
+  ...TEST_RATES,
   RATE_JOINS_PER_ADDRESS_PER_MINUTE: '100000',
   RATE_JOINS_PER_BOARD_PER_MINUTE: '100000',
   RATE_BOARDS_PER_ADDRESS_PER_HOUR: '100000',

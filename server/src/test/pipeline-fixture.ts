@@ -15,13 +15,19 @@ import {
   type CommandEnvelope,
   type PrivateState,
 } from '@pajataulu/shared';
-import type { ApplyContext } from '../board/pipeline/apply-batch.js';
+import { afterEach, beforeEach } from 'vitest';
+import { applyBatch, type AppliedBatch, type ApplyContext } from '../board/pipeline/apply-batch.js';
 import { buildPrivateState } from '../board/pipeline/catch-up.js';
+import { commitBatch } from '../board/pipeline/commit.js';
 import { RecentCommands } from '../board/pipeline/dedupe.js';
-import type { CommandJob, JoinJob, JoinResult } from '../board/pipeline/jobs.js';
+import type { CommandJob, JoinJob, JoinResult, WriteJob } from '../board/pipeline/jobs.js';
+import { lockFor } from '../board/pipeline/lock.js';
 import type { Session } from '../board/session.js';
+import { setLogLevel } from '../log.js';
 import { openSqliteStorage } from '../storage/sqlite.js';
 import type { ParticipantRecord, Storage } from '../storage/storage.js';
+
+setLogLevel('silent');
 
 /** A board as a live board holds it: document, private state and place in the commit order. */
 export interface LoadedBoard {
@@ -153,4 +159,80 @@ export function joinJob(participant: ParticipantRecord): {
   let resolve!: (r: JoinResult) => void;
   const done = new Promise<JoinResult>((r) => (resolve = r));
   return { job: { kind: 'join', participant, resolve }, done };
+}
+
+/** What {@link useStoredBoard} gives each test. */
+export interface StoredBoardFixture {
+  /** The SQLite file; open it again with {@link sqliteStorage} after closing `storage`. */
+  readonly file: string;
+  storage: Storage;
+  readonly board: LoadedBoard;
+}
+
+/** A fresh board in a fresh SQLite file for each test of the enclosing `describe` (or file). */
+export function useStoredBoard(): StoredBoardFixture {
+  let current: { file: string; storage: Storage; board: LoadedBoard } | undefined;
+  beforeEach(async () => {
+    const file = sqliteFile();
+    const storage = sqliteStorage(file);
+    current = { file, storage, board: await loadBoard(storage, await createStoredBoard(storage)) };
+  });
+  afterEach(async () => {
+    current?.board.doc.destroy();
+    await current?.storage.close();
+  });
+  const now = () => {
+    if (!current) throw new Error('the board is made in beforeEach');
+    return current;
+  };
+  return {
+    get file() {
+      return now().file;
+    },
+    get storage() {
+      return now().storage;
+    },
+    set storage(s: Storage) {
+      now().storage = s;
+    },
+    get board() {
+      return now().board;
+    },
+  };
+}
+
+/** Applies `jobs` (none of them a retry) and commits them, as a live board would. */
+export async function commitJobs(
+  storage: Storage,
+  board: LoadedBoard,
+  jobs: WriteJob[],
+): Promise<AppliedBatch> {
+  const applied = applyBatch(
+    applyContext(board),
+    jobs,
+    jobs.map(() => false),
+    Date.now(),
+  );
+  await commitBatch(await lockFor(storage, board.boardId, board.seq), applied.commit);
+  return applied;
+}
+
+/** Applies and commits `[session, command]` pairs; returns what was applied. */
+export function commitCommands(
+  storage: Storage,
+  board: LoadedBoard,
+  ...commands: [Session, CommandEnvelope][]
+): Promise<AppliedBatch> {
+  return commitJobs(
+    storage,
+    board,
+    commands.map(([s, e]) => commandJob(s, e).job),
+  );
+}
+
+/** A participant joined and committed; returns their session. */
+export async function joinCommitted(storage: Storage, board: LoadedBoard): Promise<Session> {
+  const p = participantRecord(board.boardId);
+  await commitJobs(storage, board, [joinJob(p).job]);
+  return participantSession(board.boardId, p.id);
 }

@@ -2,64 +2,30 @@
  * The audiences module: from batches applied to a board in a real SQLite file, who receives what
  * (and who does not), and what a connecting session may see.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newSecret, randomId, type CommandEnvelope } from '@pajataulu/shared';
-import { setLogLevel } from '../../log.js';
-import type { Storage } from '../../storage/storage.js';
 import {
-  applyContext,
-  commandJob,
-  createStoredBoard,
+  commitCommands,
   envelope,
   facilitator,
-  joinJob,
-  loadBoard,
-  participantRecord,
+  joinCommitted,
   participantSession,
-  sqliteStorage,
-  type LoadedBoard,
+  useStoredBoard,
 } from '../../test/pipeline-fixture.js';
 import type { Session } from '../session.js';
-import { applyBatch } from './apply-batch.js';
 import { endings, sessionView, type DeliveryPlan, type Recipient } from './audiences.js';
-import { commitBatch } from './commit.js';
-import { lockFor } from './lock.js';
 
-setLogLevel('silent');
-
-let storage: Storage;
-let board: LoadedBoard;
-let f: Session;
-beforeEach(async () => {
-  storage = sqliteStorage();
-  board = await loadBoard(storage, await createStoredBoard(storage));
-  f = facilitator(board.boardId);
-});
-afterEach(async () => {
-  board.doc.destroy();
-  await storage.close();
-});
+const fx = useStoredBoard();
 
 /** Applies and commits one batch of `[session, command]` pairs; returns its delivery plan. */
 async function batch(...commands: [Session, CommandEnvelope][]): Promise<DeliveryPlan> {
-  const jobs = commands.map(([s, e]) => commandJob(s, e).job);
-  const applied = applyBatch(
-    applyContext(board),
-    jobs,
-    jobs.map(() => false),
-    Date.now(),
-  );
-  expect(applied.outcomes.map((o) => o.kind)).toEqual(jobs.map(() => 'applied'));
-  await commitBatch(await lockFor(storage, board.boardId, board.seq), applied.commit);
-  return applied.ledger.plan(board.state);
+  const applied = await commitCommands(fx.storage, fx.board, ...commands);
+  expect(applied.outcomes.map((o) => o.kind)).toEqual(commands.map(() => 'applied'));
+  return applied.ledger.plan(fx.board.state);
 }
 
-async function join(): Promise<Session> {
-  const p = participantRecord(board.boardId);
-  const applied = applyBatch(applyContext(board), [joinJob(p).job], [false], Date.now());
-  await commitBatch(await lockFor(storage, board.boardId, board.seq), applied.commit);
-  return participantSession(board.boardId, p.id);
-}
+const join = () => joinCommitted(fx.storage, fx.board);
+const f = (): Session => facilitator(fx.board.boardId);
 
 function eventsFor(plan: DeliveryPlan, to: Recipient): string[] {
   const key = JSON.stringify(to);
@@ -75,7 +41,7 @@ describe('delivery plans', () => {
   it('sends a private note to its author only, and takes it back from them at the reveal', async () => {
     const a = await join();
     const b = await join();
-    await batch([f, envelope({ type: 'board.update', privateWriting: true })]);
+    await batch([f(), envelope({ type: 'board.update', privateWriting: true })]);
     const noteId = randomId(20);
     const written = await batch([a, noteAdd('salainen', noteId)]);
     const mine = written.entries.find(
@@ -93,7 +59,7 @@ describe('delivery plans', () => {
     expect(eventsFor(written, { participantId: b.participantId! })).toEqual([]);
     expect(eventsFor(written, { facilitators: true })).toEqual([]);
 
-    const revealed = await batch([f, envelope({ type: 'board.reveal' })]);
+    const revealed = await batch([f(), envelope({ type: 'board.reveal' })]);
     expect(eventsFor(revealed, { participantId: a.participantId! })).toEqual(['offstage']);
     expect(revealed.entries[0]?.deliveries[0]).toEqual({
       event: 'offstage',
@@ -105,13 +71,13 @@ describe('delivery plans', () => {
     const a = await join();
     const noteId = randomId(20);
     const roundId = randomId(20);
-    await batch([f, noteAdd('ehdotus', noteId)]);
+    await batch([f(), noteAdd('ehdotus', noteId)]);
     const plan = await batch(
-      [f, envelope({ type: 'vote.start', roundId, dots: 3, maxPerNote: 3 })],
+      [f(), envelope({ type: 'vote.start', roundId, dots: 3, maxPerNote: 3 })],
       [a, envelope({ type: 'vote.cast', roundId, noteId })],
       [a, envelope({ type: 'vote.cast', roundId, noteId })],
       [a, envelope({ type: 'reaction.toggle', noteId, reaction: 'heart' })],
-      [f, envelope({ type: 'reaction.toggle', noteId, reaction: 'clap' })],
+      [f(), envelope({ type: 'reaction.toggle', noteId, reaction: 'clap' })],
     );
     expect(plan.entries).toEqual([
       {
@@ -127,7 +93,7 @@ describe('delivery plans', () => {
   it("tells a participant's other tabs of their new note, skipping the tab that sent it", async () => {
     const a = await join();
     const noteId = randomId(20);
-    const plan = await batch([a, noteAdd('oma', noteId)], [f, noteAdd('vetäjän')]);
+    const plan = await batch([a, noteAdd('oma', noteId)], [f(), noteAdd('vetäjän')]);
     expect(plan.entries).toEqual([
       {
         to: { participantId: a.participantId },
@@ -145,18 +111,18 @@ describe('delivery plans', () => {
   it('ends the connections of a removed participant and, on a new key, of the facilitators', async () => {
     const a = await join();
     const removed = await batch([
-      f,
+      f(),
       envelope({ type: 'participant.remove', participantId: a.participantId }),
     ]);
     expect(endings(removed)).toEqual([
       { to: { participantId: a.participantId }, reason: 'removed' },
     ]);
-    const rotated = await batch([f, envelope({ type: 'board.rotateKey', key: newSecret() })]);
+    const rotated = await batch([f(), envelope({ type: 'board.rotateKey', key: newSecret() })]);
     expect(endings(rotated)).toEqual([{ to: { facilitators: true }, reason: 'keyRotated' }]);
   });
 
   it('sends nothing beyond the document for a batch only the document cares about', async () => {
-    const plan = await batch([f, noteAdd('julkinen')]);
+    const plan = await batch([f(), noteAdd('julkinen')]);
     expect(plan.entries).toEqual([]);
   });
 });
@@ -171,28 +137,28 @@ describe('sessionView', () => {
     await batch(
       [a, noteAdd('näkyvä', open)],
       [a, noteAdd('piiloon', hidden)],
-      [f, envelope({ type: 'note.hide', id: hidden })],
-      [f, envelope({ type: 'vote.start', roundId, dots: 2, maxPerNote: 2 })],
+      [f(), envelope({ type: 'note.hide', id: hidden })],
+      [f(), envelope({ type: 'vote.start', roundId, dots: 2, maxPerNote: 2 })],
       [a, envelope({ type: 'vote.cast', roundId, noteId: open })],
     );
     const rounds = [roundId];
-    const va = sessionView(board.state, rounds, a)!;
+    const va = sessionView(fx.board.state, rounds, a)!;
     // A hidden note is the facilitators' now: not listed as the author's.
     expect(va.ownNotes).toEqual([open]);
     expect(va.votes).toEqual({ [roundId]: { [open]: 1 } });
     expect(va.offstage).toEqual([]);
-    expect(sessionView(board.state, rounds, b)).toMatchObject({ ownNotes: [], votes: {} });
-    const vf = sessionView(board.state, rounds, f)!;
+    expect(sessionView(fx.board.state, rounds, b)).toMatchObject({ ownNotes: [], votes: {} });
+    const vf = sessionView(fx.board.state, rounds, f())!;
     expect(vf.offstage.map((n) => [n.id, n.state])).toEqual([[hidden, 'hidden']]);
     expect(JSON.stringify(vf)).not.toContain(a.participantId!);
   });
 
   it('has nothing for a removed or unknown participant', async () => {
     const a = await join();
-    await batch([f, envelope({ type: 'participant.remove', participantId: a.participantId })]);
-    expect(sessionView(board.state, [], a)).toBeUndefined();
+    await batch([f(), envelope({ type: 'participant.remove', participantId: a.participantId })]);
+    expect(sessionView(fx.board.state, [], a)).toBeUndefined();
     expect(
-      sessionView(board.state, [], participantSession(board.boardId, randomId(20))),
+      sessionView(fx.board.state, [], participantSession(fx.board.boardId, randomId(20))),
     ).toBeUndefined();
   });
 });

@@ -7,12 +7,11 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { listNotes, randomId } from '@pajataulu/shared';
-import { setLogLevel } from '../../log.js';
 import { openPostgresStorage } from '../../storage/postgres.js';
 import type { Storage } from '../../storage/storage.js';
 import {
-  applyContext,
   commandJob,
+  commitJobs,
   createStoredBoard,
   envelope,
   facilitator,
@@ -23,13 +22,9 @@ import {
   sqliteStorage,
   type LoadedBoard,
 } from '../../test/pipeline-fixture.js';
-import { applyBatch } from './apply-batch.js';
 import { buildPrivateState, catchUp, orderAnnounced } from './catch-up.js';
-import { commitBatch } from './commit.js';
 import type { RemoteJob } from './jobs.js';
 import { lockFor } from './lock.js';
-
-setLogLevel('silent');
 
 const DATABASE_URL = process.env['DATABASE_URL'];
 
@@ -53,14 +48,8 @@ async function busyBatch(
     commandJob(me, envelope({ type: 'vote.cast', roundId, noteId })).job,
     commandJob(me, envelope({ type: 'reaction.toggle', noteId, reaction: 'idea' })).job,
   ];
-  const applied = applyBatch(
-    applyContext(board),
-    jobs,
-    jobs.map(() => false),
-    Date.now(),
-  );
+  const applied = await commitJobs(storage, board, jobs);
   expect(applied.outcomes.map((o) => o.kind)).toEqual(jobs.map(() => 'applied'));
-  await commitBatch(await lockFor(storage, board.boardId, board.seq), applied.commit);
   return { pid: p.id, noteId, roundId };
 }
 

@@ -2,45 +2,29 @@
  * The retry phase against a real SQLite file: a command id its actor had applied is recognised
  * from memory or from storage (after a restart), and nothing else is taken for a retry.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setLogLevel } from '../../log.js';
-import type { BoardLock, Storage } from '../../storage/storage.js';
+import { describe, expect, it } from 'vitest';
+import { randomId } from '@pajataulu/shared';
+import type { BoardLock } from '../../storage/storage.js';
 import {
-  applyContext,
   commandJob,
-  createStoredBoard,
+  commitJobs,
   envelope,
   facilitator,
   joinJob,
-  loadBoard,
   participantRecord,
   participantSession,
   sqliteStorage,
-  type LoadedBoard,
+  useStoredBoard,
 } from '../../test/pipeline-fixture.js';
-import { randomId } from '@pajataulu/shared';
-import { applyBatch } from './apply-batch.js';
-import { commitBatch } from './commit.js';
 import { findRetries, RecentCommands } from './dedupe.js';
 import { commandKey } from './jobs.js';
 import { lockFor } from './lock.js';
 
-setLogLevel('silent');
-
-let storage: Storage;
-let board: LoadedBoard;
-beforeEach(async () => {
-  storage = sqliteStorage();
-  board = await loadBoard(storage, await createStoredBoard(storage));
-});
-afterEach(async () => {
-  board.doc.destroy();
-  await storage.close();
-});
+const fx = useStoredBoard();
 
 /** The board's lock, recording which keys were looked up in storage. */
 async function recordingLock(lookedUp: string[]): Promise<BoardLock> {
-  const lock = await lockFor(storage, board.boardId, board.seq);
+  const lock = await lockFor(fx.storage, fx.board.boardId, fx.board.seq);
   return {
     ...lock,
     seq: lock.seq,
@@ -63,21 +47,15 @@ describe('RecentCommands', () => {
 
 describe('findRetries', () => {
   it('finds a committed command in storage once memory has forgotten it (a restart)', async () => {
-    const p = participantRecord(board.boardId);
-    const session = participantSession(board.boardId, p.id);
+    const p = participantRecord(fx.board.boardId);
+    const session = participantSession(fx.board.boardId, p.id);
     const add = envelope({ type: 'note.add', id: randomId(20), x: 0, y: 0, text: 'kerran' });
-    const first = applyBatch(
-      applyContext(board),
-      [joinJob(p).job, commandJob(session, add).job],
-      [false, false],
-      Date.now(),
-    );
-    await commitBatch(await lockFor(storage, board.boardId, board.seq), first.commit);
+    await commitJobs(fx.storage, fx.board, [joinJob(p).job, commandJob(session, add).job]);
 
     const again = commandJob(session, add).job;
-    const other = commandJob(facilitator(board.boardId), add).job;
+    const other = commandJob(facilitator(fx.board.boardId), add).job;
     const fresh = commandJob(session, envelope(add.command)).job;
-    const join = joinJob(participantRecord(board.boardId)).job;
+    const join = joinJob(participantRecord(fx.board.boardId)).job;
     const lookedUp: string[] = [];
     const found = await findRetries(
       await recordingLock(lookedUp),
@@ -90,7 +68,7 @@ describe('findRetries', () => {
   });
 
   it('answers from memory without asking storage', async () => {
-    const session = facilitator(board.boardId);
+    const session = facilitator(fx.board.boardId);
     const env = envelope({ type: 'board.update', title: 'Uusi' });
     const recent = new RecentCommands();
     recent.remember(commandKey(session, env.id));
@@ -105,10 +83,10 @@ describe('findRetries', () => {
   });
 
   it('rejects when storage cannot be read', async () => {
-    const lock = await lockFor(storage, board.boardId, board.seq);
-    await storage.close();
-    const job = commandJob(facilitator(board.boardId), envelope({ type: 'timer.start' })).job;
+    const lock = await lockFor(fx.storage, fx.board.boardId, fx.board.seq);
+    await fx.storage.close();
+    const job = commandJob(facilitator(fx.board.boardId), envelope({ type: 'timer.start' })).job;
     await expect(findRetries(lock, [job], new RecentCommands())).rejects.toThrow();
-    storage = sqliteStorage();
+    fx.storage = sqliteStorage(fx.file);
   });
 });
