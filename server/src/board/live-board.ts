@@ -25,7 +25,6 @@ import {
   type CommandAck,
   type CommandEnvelope,
   type DocVersion,
-  type ParticipantInfo,
   type PrivateState,
   type ProtocolError,
 } from '@pajataulu/shared';
@@ -166,11 +165,6 @@ export class LiveBoard {
    */
   get state(): PrivateState {
     return this.current;
-  }
-
-  /** A participant of the board, removed ones included. */
-  participant(participantId: string): ParticipantInfo | undefined {
-    return this.current.participant(participantId);
   }
 
   /**
