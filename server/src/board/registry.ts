@@ -7,13 +7,9 @@ import { migrateDoc, type CommandEnvelope } from '@pajataulu/shared';
 import { faults } from '../faults.js';
 import { createLogger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
-import {
-  BoardErasedError,
-  buildPrivateState,
-  LiveBoard,
-  type BatchOutcome,
-  type CommitInfo,
-} from './live-board.js';
+import { BoardErasedError, LiveBoard, type CommitInfo } from './live-board.js';
+import type { DeliveryPlan } from './pipeline/audiences.js';
+import { buildPrivateState } from './pipeline/catch-up.js';
 
 const log = createLogger('registry');
 
@@ -43,11 +39,14 @@ export interface RegistryOptions {
 }
 
 export interface RegistryListeners {
-  /** A batch of a board became durable; `update` is null when the document did not change. */
+  /**
+   * A batch of a board became durable; `update` is null when the document did not change, and
+   * `plan` says who receives what beyond it (deliver it; do not decide it again).
+   */
   onCommitted?: (
     boardId: string,
     update: Uint8Array | null,
-    outcome: BatchOutcome,
+    plan: DeliveryPlan,
     info: CommitInfo,
   ) => void;
   /** A board was dropped from memory after a storage failure; replicas must resync. */
@@ -196,8 +195,8 @@ export class BoardRegistry {
       state,
       this.storage,
       {
-        committed: (id, update, outcome, info) =>
-          this.notify('committed', (l) => l.onCommitted?.(id, update, outcome, info)),
+        committed: (id, update, plan, info) =>
+          this.notify('committed', (l) => l.onCommitted?.(id, update, plan, info)),
         failed: (id, err) => this.fail(id, err),
         faulted: (id, err, commandKey) => this.fault(id, err, commandKey),
         poisoned: (key) => this.poisoned.get(boardId)?.has(key) ?? false,

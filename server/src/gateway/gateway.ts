@@ -7,21 +7,18 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import {
   ErrorCode,
-  listRounds,
   MAX_COORDINATE,
   MAX_COMMAND_MESSAGE_BYTES,
   parseEnvelope,
   PROTOCOL_VERSION,
-  REACTIONS,
   type ClientToServerEvents,
   type CommandAck,
   type PointerInfo,
   type PresenceInfo,
-  type Reaction,
   type ServerToClientEvents,
 } from '@pajataulu/shared';
 import { authenticate, type Credentials } from '../board/auth.js';
-import { toOffstageNote, type BatchOutcome, type LiveBoard } from '../board/live-board.js';
+import type { DeliveryPlan, Recipient } from '../board/pipeline/audiences.js';
 import type { BoardRegistry } from '../board/registry.js';
 import { PRESENCE_REFRESH_MS } from '../cluster/limits.js';
 import type { RedisCluster } from '../cluster/redis.js';
@@ -84,16 +81,6 @@ function facilitatorRoom(boardId: string): string {
   return `facilitators:${boardId}`;
 }
 
-/** A participant's own dots in every round of the board. */
-function myVotes(board: LiveBoard, pid: string): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const r of listRounds(board.doc)) {
-    const mine = board.state.votesOf(r.id, pid);
-    if (mine.size > 0) out[r.id] = Object.fromEntries(mine);
-  }
-  return out;
-}
-
 function readPointer(raw: unknown): PointerInfo | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const { x, y, visible } = raw as Record<string, unknown>;
@@ -126,6 +113,8 @@ export class CommandGateway {
   private readonly reported = new Map<string, number>();
   private readonly lastSent = new Map<string, PresenceInfo>();
   private flushing = false;
+  /** The socket each session is on, so a delivery can skip the one that sent the command. */
+  private readonly socketOf = new WeakMap<Session, string>();
 
   constructor(
     httpServer: HttpServer,
@@ -168,7 +157,7 @@ export class CommandGateway {
       }),
     );
     this.unlisten = registry.listen({
-      onCommitted: (boardId, _u, outcome) => this.afterCommit(boardId, outcome),
+      onCommitted: (boardId, _u, plan) => this.deliver(boardId, plan),
     });
     const presenceTimer = setInterval(() => this.flushPresence(), PRESENCE_INTERVAL_MS);
     const pointerTimer = setInterval(() => this.flushPointers(), POINTER_INTERVAL_MS);
@@ -179,6 +168,7 @@ export class CommandGateway {
 
   private async onConnection(socket: GatewaySocket): Promise<void> {
     const session = socket.data.session;
+    this.socketOf.set(session, socket.id);
     this.registry.retain(session.boardId);
     this.countPresence(session, +1);
     socket.on('disconnect', () => {
@@ -208,35 +198,25 @@ export class CommandGateway {
       const record =
         session.role === 'facilitator' ? await this.storage.getBoard(session.boardId) : undefined;
       const pid = session.participantId;
-      const participant = pid ? board.state.participant(pid) : undefined;
-      if (pid && (!participant || participant.revoked)) {
+      const view = board.viewFor(session);
+      if (!view) {
         socket.emit('removed');
         socket.disconnect(true);
         return;
       }
-      const offstage =
-        session.role === 'facilitator'
-          ? board.state.hiddenNotes()
-          : pid
-            ? board.state.offstageFor(pid)
-            : [];
       socket.emit('session', {
         protocol: PROTOCOL_VERSION,
         role: session.role,
         boardId: session.boardId,
         code: session.code,
         ...(pid ? { participantId: pid } : {}),
-        ...(participant?.group ? { group: participant.group } : {}),
+        ...(view.group ? { group: view.group } : {}),
         ...(record?.projectorKey ? { projectorKey: record.projectorKey } : {}),
-        ...(pid && board.state.stationOf(pid) ? { station: board.state.stationOf(pid)! } : {}),
-        ownNotes: pid
-          ? board.state.notesBy(pid).filter((id) => board.state.offstage(id)?.state !== 'hidden')
-          : [],
-        votes: pid ? myVotes(board, pid) : {},
-        reactions: pid
-          ? (Object.fromEntries(board.state.reactionsBy(pid)) as Record<string, Reaction[]>)
-          : {},
-        offstage: offstage.map(toOffstageNote),
+        ...(view.station ? { station: view.station } : {}),
+        ownNotes: view.ownNotes,
+        votes: view.votes,
+        reactions: view.reactions,
+        offstage: view.offstage,
         serverTime: Date.now(),
       });
       socket.emit('presence', this.presenceOf(session.boardId));
@@ -275,14 +255,7 @@ export class CommandGateway {
     }
     try {
       const board = await this.registry.get(session.boardId);
-      const ack = await board.submit(session, parsed.envelope);
-      if (ack.ok && ack.applied && c.type === 'note.add' && session.participantId) {
-        // Other tabs of the same person learn that the note is theirs; nobody else does.
-        socket
-          .to(participantRoom(session.boardId, session.participantId))
-          .emit('own.notes', [c.id]);
-      }
-      return ack;
+      return await board.submit(session, parsed.envelope);
     } catch (err) {
       log.error('command failed', { board: session.boardId, err });
       return {
@@ -292,47 +265,50 @@ export class CommandGateway {
     }
   }
 
-  private afterCommit(boardId: string, outcome: BatchOutcome): void {
-    for (const [key, change] of outcome.offstage) {
-      const room =
-        key === 'facilitators'
-          ? facilitatorRoom(boardId)
-          : participantRoom(boardId, key.slice('participant:'.length));
-      this.io.to(room).emit('offstage', change);
-    }
-    if (outcome.votes.size > 0 || outcome.stations.size > 0 || outcome.reactions.size > 0)
-      this.sendPersonal(boardId, outcome).catch((err: unknown) =>
-        log.error('personal updates not sent', { board: boardId, err }),
-      );
-    for (const pid of outcome.revoked) {
-      const room = participantRoom(boardId, pid);
-      this.io.to(room).emit('removed');
-      // Let the acknowledgement and the notice go out first.
-      setImmediate(() => this.io.in(room).disconnectSockets(true));
-    }
-    if (outcome.keyRotated) {
-      // Sessions opened with the old key end; the facilitator who rotated reconnects with the new one.
-      setImmediate(() => this.io.in(facilitatorRoom(boardId)).disconnectSockets(true));
-    }
+  private roomOf(boardId: string, to: Recipient): string {
+    return 'facilitators' in to
+      ? facilitatorRoom(boardId)
+      : participantRoom(boardId, to.participantId);
   }
 
-  private async sendPersonal(boardId: string, outcome: BatchOutcome): Promise<void> {
-    const board = await this.registry.get(boardId);
-    for (const [pid, rounds] of outcome.votes) {
-      for (const roundId of rounds) {
-        const byNote = Object.fromEntries(board.state.votesOf(roundId, pid));
-        this.io.to(participantRoom(boardId, pid)).emit('votes', { roundId, byNote });
+  /** Sends what a committed batch's plan says, to whom it says; decides nothing itself. */
+  private deliver(boardId: string, plan: DeliveryPlan): void {
+    for (const { to, deliveries } of plan.entries) {
+      const room = this.roomOf(boardId, to);
+      for (const d of deliveries) {
+        switch (d.event) {
+          case 'offstage':
+            this.io.to(room).emit('offstage', d.change);
+            break;
+          case 'votes':
+            this.io.to(room).emit('votes', d.change);
+            break;
+          case 'station':
+            this.io.to(room).emit('station', d.promptId);
+            break;
+          case 'reactions':
+            this.io.to(room).emit('reactions', d.change);
+            break;
+          case 'own.notes': {
+            const sender = this.socketOf.get(d.except);
+            (sender ? this.io.to(room).except(sender) : this.io.to(room)).emit(
+              'own.notes',
+              d.noteIds,
+            );
+            break;
+          }
+          case 'removed':
+            this.io.to(room).emit('removed');
+            // Let the acknowledgement and the notice go out first.
+            setImmediate(() => this.io.in(room).disconnectSockets(true));
+            break;
+          case 'keyRotated':
+            // Sessions opened with the old key end; the facilitator who rotated reconnects with the new one.
+            setImmediate(() => this.io.in(room).disconnectSockets(true));
+            break;
+        }
       }
     }
-    for (const [pid, promptId] of outcome.stations)
-      this.io.to(participantRoom(boardId, pid)).emit('station', promptId);
-    // Per note touched, not a scan of every reaction on the board: this runs after every batch.
-    for (const [pid, notes] of outcome.reactions)
-      for (const noteId of notes)
-        this.io.to(participantRoom(boardId, pid)).emit('reactions', {
-          noteId,
-          mine: REACTIONS.filter((r) => board.state.hasReacted(noteId, r, pid)),
-        });
   }
 
   private presenceOf(boardId: string): PresenceInfo {

@@ -39,6 +39,7 @@ import {
 } from '@pajataulu/shared';
 import { authenticate } from '../board/auth.js';
 import type { LiveBoard } from '../board/live-board.js';
+import { endings } from '../board/pipeline/audiences.js';
 import type { BoardRegistry } from '../board/registry.js';
 import type { Session } from '../board/session.js';
 import { createLogger } from '../log.js';
@@ -307,21 +308,16 @@ export class SyncEndpoint {
       handleProtocols: (offered) => readSyncSubprotocols(offered).versionEntry ?? false,
     });
     this.unlisten = registry.listen({
-      onCommitted: (boardId, update, outcome) => {
+      onCommitted: (boardId, update, plan) => {
         if (update) this.enqueue(boardId, update);
-        for (const pid of outcome.revoked)
+        // The plan names whose connections end; this endpoint only closes its own of them.
+        for (const { to, reason } of endings(plan)) {
+          const pid = 'participantId' in to ? to.participantId : undefined;
           this.closeWhere(
             boardId,
-            (s) => s.participantId === pid,
-            SyncCloseCode.Revoked,
-            'removed',
-          );
-        if (outcome.keyRotated) {
-          this.closeWhere(
-            boardId,
-            (s) => s.role === 'facilitator',
-            SyncCloseCode.Unauthorized,
-            'key rotated',
+            (s) => (pid === undefined ? s.role === 'facilitator' : s.participantId === pid),
+            reason === 'removed' ? SyncCloseCode.Revoked : SyncCloseCode.Unauthorized,
+            reason === 'removed' ? 'removed' : 'key rotated',
           );
         }
       },

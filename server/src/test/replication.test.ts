@@ -135,6 +135,32 @@ describe('live replication through the server', () => {
     expect(seen).toEqual([[id2]]);
   });
 
+  it("tells a person's other tab of a new note, and neither the tab that wrote it nor anyone else", async () => {
+    const board = await createBoard(fx.server.url);
+    const joined = await joinBoard(fx.server.url, board.code);
+    const writer = await connect(board.boardId, { token: joined.token });
+    const secondTab = await connect(board.boardId, { token: joined.token });
+    const other = await connect(board.boardId, {
+      token: (await joinBoard(fx.server.url, board.code)).token,
+    });
+    const f = await connect(board.boardId, { facilitatorKey: board.facilitatorKey });
+    const seen = new Map<TestClient, string[][]>();
+    for (const c of [writer, secondTab, other, f]) {
+      seen.set(c, []);
+      c.socket.on('own.notes', (ids: string[]) => seen.get(c)!.push(ids));
+    }
+    const id = newId();
+    const ack = await writer.command({ type: 'note.add', id, x: 0, y: 0 });
+    await waitFor(() => seen.get(secondTab)!.length > 0, 2_000, 'own.notes');
+    // The writer's notice, were there one, would arrive before its acknowledgement; the others
+    // are not in the writer's room at all.
+    for (const c of [writer, other, f]) await c.visible(ack);
+    expect(seen.get(secondTab)).toEqual([[id]]);
+    expect(seen.get(writer)).toEqual([]);
+    expect(seen.get(other)).toEqual([]);
+    expect(seen.get(f)).toEqual([]);
+  });
+
   it('counts participants (a person with two tabs once) in presence', async () => {
     const board = await createBoard(fx.server.url);
     const f = await connect(board.boardId, { facilitatorKey: board.facilitatorKey });
