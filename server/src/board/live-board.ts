@@ -43,6 +43,7 @@ import type {
   Storage,
   StoredPrivate,
 } from '../storage/storage.js';
+import { applyLoggedChanges } from './private-catch-up.js';
 import { actorKey, type Session } from './session.js';
 
 const log = createLogger('board');
@@ -193,7 +194,7 @@ export class LiveBoard {
    * instance (at once on a single instance); rejects when storage cannot be read.
    */
   fresh(): Promise<void> {
-    if (!this.storage.lockBoard) return Promise.resolve();
+    if (!this.storage.shared) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const refused = this.enqueue({
         kind: 'catchUp',
@@ -305,7 +306,7 @@ export class LiveBoard {
       if (j.kind === 'catchUp') catchUps.push(j.resolve);
       else if (j.kind !== 'remote') batch.push(j);
     }
-    const shared = this.storage.lockBoard !== undefined;
+    const shared = this.storage.shared;
     if (batch.length === 0 && (!shared || (catchUps.length === 0 && !gap))) {
       for (const r of catchUps) r(true);
       return;
@@ -314,7 +315,7 @@ export class LiveBoard {
     // 1. Lock the board (shared storage) and catch up with what other instances committed.
     let lock: BoardLock | undefined;
     try {
-      lock = await this.lock();
+      lock = await this.storage.lockBoard(this.id);
       if (lock.seq === undefined) {
         await lock.release();
         for (const r of catchUps) r(false);
@@ -322,7 +323,7 @@ export class LiveBoard {
         return;
       }
       if (lock.seq !== this.seq || lock.seq !== this.privateSeq) {
-        const c = await lock.catchUp(this.lastUpdateId);
+        const c = await lock.catchUp(this.lastUpdateId, this.privateSeq);
         const parts: Uint8Array[] = [];
         if (c.snapshot) parts.push(c.snapshot.data);
         for (const u of c.updates) parts.push(u.data);
@@ -332,7 +333,10 @@ export class LiveBoard {
           c.snapshot?.throughUpdateId ?? 0,
           c.updates.at(-1)?.id ?? 0,
         );
-        this.state = buildPrivateState(c.private);
+        this.state =
+          c.private.kind === 'whole'
+            ? buildPrivateState(c.private.state)
+            : applyLoggedChanges(this.state, c.private.batches);
         this.seq = lock.seq;
         this.privateSeq = lock.seq;
         this.scheduleTimer();
@@ -487,29 +491,6 @@ export class LiveBoard {
     });
     this.scheduleTimer();
     if (this.updatesSinceCompaction >= this.compactAfterUpdates) await this.compact();
-  }
-
-  /** The board locked for one batch: across instances on shared storage, trivially on SQLite. */
-  private lock(): Promise<BoardLock> {
-    if (this.storage.lockBoard) return this.storage.lockBoard(this.id);
-    const storage = this.storage;
-    const boardId = this.id;
-    const seq = this.seq;
-    return Promise.resolve({
-      seq,
-      catchUp: () => Promise.reject(new Error('one writer: nothing to catch up with')),
-      async appliedCommands(keys) {
-        const found = new Set<string>();
-        for (const k of keys)
-          if (await storage.isCommandApplied(boardId, k.actor, k.commandId))
-            found.add(`${k.actor}\u0000${k.commandId}`);
-        return found;
-      },
-      async commit(batch) {
-        return { updateId: await storage.commit(batch), seq: seq + 1 };
-      },
-      release: () => Promise.resolve(),
-    });
   }
 
   /** Applies updates other instances committed and passes the change on to local replicas. */
