@@ -14,6 +14,7 @@ import {
   LOCK_TIMEOUT_MS,
   LockTimeoutError,
   RowGoneError,
+  type ColumnTypes,
   type Dialect,
   type DialectLock,
   type Row,
@@ -68,13 +69,15 @@ class KeyedMutex {
 const mutexes = new Map<string, KeyedMutex>();
 let memoryDatabases = 0;
 
+export const SQLITE_COLUMN_TYPES: ColumnTypes = {
+  int64: 'INTEGER',
+  blob: 'BLOB',
+  serialKey: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+};
+
 class SqliteDialect implements Dialect {
   readonly shared = false;
-  readonly types = {
-    int64: 'INTEGER',
-    blob: 'BLOB',
-    serialKey: 'INTEGER PRIMARY KEY AUTOINCREMENT',
-  };
+  readonly types = SQLITE_COLUMN_TYPES;
   private readonly cache = new Map<string, Database.Statement>();
   private closed = false;
 
