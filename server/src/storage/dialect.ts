@@ -35,8 +35,8 @@ export interface ColumnTypes {
 
 /** Thrown when a {@link Statement} marked `changesOne` found no row (the board was erased). */
 export class RowGoneError extends Error {
-  constructor(sql: string) {
-    super(`no row to change: ${sql.slice(0, 60)}`);
+  constructor(what: string) {
+    super(`no row to change: ${what.slice(0, 60)}`);
     this.name = 'RowGoneError';
   }
 }

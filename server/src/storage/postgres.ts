@@ -155,6 +155,7 @@ class PostgresDialect implements Dialect {
   }
 
   async migrating<T>(fn: () => Promise<T>): Promise<T> {
+    // The lock's connection only holds the lock; `fn` runs its steps on others from the pool.
     const { c, done } = await this.connect();
     let failure: Error | undefined;
     try {

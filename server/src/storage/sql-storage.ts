@@ -7,6 +7,7 @@ import type { OffstageRecord } from '@pajataulu/shared';
 import {
   chunks,
   placeholderRows,
+  RowGoneError,
   sql,
   type Dialect,
   type DialectLock,
@@ -174,18 +175,20 @@ export class SqlStorage implements Storage {
   }
 
   async loadDoc(boardId: string): Promise<StoredDoc> {
-    return (await this.loadBoard(boardId, false)).doc;
+    return (await this.readBoard(boardId, false)).doc;
   }
 
   async loadPrivate(boardId: string): Promise<StoredPrivate> {
     return toPrivate(await this.db.read(privateStatements(boardId)));
   }
 
-  async loadBoard(boardId: string): Promise<{ doc: StoredDoc; private: StoredPrivate }>;
-  async loadBoard(boardId: string, withPrivate: false): Promise<{ doc: StoredDoc }>;
-  async loadBoard(
+  loadBoard(boardId: string): Promise<{ doc: StoredDoc; private: StoredPrivate }> {
+    return this.readBoard(boardId, true);
+  }
+
+  private async readBoard(
     boardId: string,
-    withPrivate = true,
+    withPrivate: boolean,
   ): Promise<{ doc: StoredDoc; private: StoredPrivate }> {
     const [seq = [], snapshot = [], updates = [], ...priv] = await this.db.read([
       lockRow(boardId),
@@ -213,7 +216,7 @@ export class SqlStorage implements Storage {
       commit: async (b: CommitBatch) => {
         if (seq === undefined) {
           await lock.release();
-          throw new Error('board was erased');
+          throw new RowGoneError(`board ${boardId}`);
         }
         const { statements, updateAt } = batchStatements(b, seq + 1, this.shared);
         const results = await lock.commit(statements);
