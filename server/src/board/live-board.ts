@@ -43,7 +43,7 @@ import type {
   Storage,
   StoredPrivate,
 } from '../storage/storage.js';
-import { applyLoggedChanges } from './private-catch-up.js';
+import { applyLoggedChanges, participantInfo } from './private-catch-up.js';
 import { actorKey, type Session } from './session.js';
 
 const log = createLogger('board');
@@ -753,14 +753,7 @@ export function emptyOutcome(): BatchOutcome {
 /** The in-memory private state from what storage holds. */
 export function buildPrivateState(priv: StoredPrivate): PrivateState {
   const state = new PrivateState();
-  for (const p of priv.participants) {
-    state.addParticipant({
-      id: p.id,
-      group: p.groupId,
-      name: p.displayName,
-      revoked: p.revokedAt !== null,
-    });
-  }
+  for (const p of priv.participants) state.addParticipant(participantInfo(p));
   for (const n of priv.notes) state.setNoteMeta(n.noteId, n.participantId, n.groupId);
   for (const o of priv.offstage) state.putOffstage(o);
   for (const p of priv.participants) {

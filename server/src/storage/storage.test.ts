@@ -14,6 +14,7 @@ import {
   commit,
   docWith,
   isCommandApplied,
+  participant,
   replay,
 } from '../test/storage-kinds.js';
 import { openSqliteStorage } from './sqlite.js';
@@ -73,16 +74,7 @@ describe.each(KINDS)('$name storage', (kind) => {
     const { a } = await kind.open();
     const b = board();
     await a.createBoard(b, docWith(''));
-    const p = {
-      id: 'p1',
-      boardId: b.id,
-      tokenHash: 't'.repeat(64),
-      displayName: null,
-      groupId: 'g3',
-      stationId: null,
-      createdAt: 5,
-      revokedAt: null,
-    };
+    const p = participant(b.id, { groupId: 'g3' });
     await commit(
       a,
       batch(b.id, null, {

@@ -3,7 +3,7 @@
  * where one-by-one writes would, and the effect log that catch-up reads on shared storage.
  */
 import { describe, expect, it } from 'vitest';
-import { KINDS, batch, board, commit, docWith } from '../test/storage-kinds.js';
+import { KINDS, batch, board, commit, docWith, participant } from '../test/storage-kinds.js';
 import { MAX_ROWS_PER_STATEMENT } from './dialect.js';
 import { EFFECT_LOG_RETENTION_MS } from './writes.js';
 
@@ -13,16 +13,10 @@ describe.each(KINDS)('$name batched writes', (kind) => {
     const b = board();
     await a.createBoard(b, docWith(''));
     const many = MAX_ROWS_PER_STATEMENT + 50;
-    const joined = Array.from({ length: many }, (_, i) => ({
-      id: `p${i}`,
-      boardId: b.id,
-      tokenHash: String(i).padStart(64, '0'),
-      displayName: null,
-      groupId: null,
-      stationId: null,
-      createdAt: i,
-      revokedAt: null,
-    }));
+    const joined = Array.from({ length: many }, (_, i) =>
+      participant(b.id, { id: `p${i}`, tokenHash: String(i).padStart(64, '0'), createdAt: i }),
+    );
+
     const note = (id: string, text: string) => ({
       id,
       promptId: null,
@@ -99,16 +93,7 @@ describe.each(KINDS.filter((k) => k.name !== 'sqlite'))('$name effect log', (kin
     const { a } = await kind.open();
     const b = board();
     await a.createBoard(b, docWith(''));
-    const p = {
-      id: 'p1',
-      boardId: b.id,
-      tokenHash: 't'.repeat(64),
-      displayName: null,
-      groupId: null,
-      stationId: 's1',
-      createdAt: 5,
-      revokedAt: null,
-    };
+    const p = participant(b.id, { stationId: 's1' });
     await commit(a, batch(b.id, null, { joined: [p] }));
     await commit(
       a,

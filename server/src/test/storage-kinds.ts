@@ -13,7 +13,7 @@ import { randomId } from '@pajataulu/shared';
 import { setLogLevel } from '../log.js';
 import { openPostgresStorage } from '../storage/postgres.js';
 import { openSqliteStorage } from '../storage/sqlite.js';
-import type { BoardRecord, CommitBatch, Storage } from '../storage/storage.js';
+import type { BoardRecord, CommitBatch, ParticipantRecord, Storage } from '../storage/storage.js';
 
 setLogLevel('silent');
 
@@ -71,6 +71,24 @@ export function board(overrides: Partial<BoardRecord> = {}): BoardRecord {
     facilitatorKeyHash: 'f'.repeat(64),
     projectorKeyHash: 'p'.repeat(64),
     projectorKey: 'q'.repeat(43),
+    ...overrides,
+  };
+}
+
+/** A participant of board `boardId`, as a join stores it. */
+export function participant(
+  boardId: string,
+  overrides: Partial<ParticipantRecord> = {},
+): ParticipantRecord {
+  return {
+    id: 'p1',
+    boardId,
+    tokenHash: 't'.repeat(64),
+    displayName: null,
+    groupId: null,
+    stationId: null,
+    createdAt: 5,
+    revokedAt: null,
     ...overrides,
   };
 }
