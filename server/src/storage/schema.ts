@@ -5,7 +5,9 @@
  * Databases made before the list was shared recorded their steps in `schema_migrations` under
  * numbers of their own: SQLite's were the first four steps here, PostgreSQL's a condensed history
  * (its 1 held steps 1–3, its 2 was step 4 and its 3 step 5). {@link LEGACY_VERSIONS} translates
- * them once, when such a database is first opened.
+ * them once, when such a database is first opened. The old table is left as it was, so an instance
+ * of the release before can still start on the database during a rolling upgrade (every step since
+ * only adds what it does not read).
  */
 import { createLogger } from '../log.js';
 import { sql, type ColumnTypes, type Dialect } from './dialect.js';
@@ -165,11 +167,10 @@ export async function migrate(db: Dialect, engine: 'sqlite' | 'postgres'): Promi
   });
 }
 
-/** Creates `schema_version`, carrying over what an old `schema_migrations` table recorded. */
+/** Creates `schema_version`, carrying over what an old `schema_migrations` table records. */
 async function adopt(db: Dialect, engine: 'sqlite' | 'postgres'): Promise<void> {
   let through = 0;
-  const legacy = await db.tableExists('schema_migrations');
-  if (legacy) {
+  if (await db.tableExists('schema_migrations')) {
     const [rows] = await db.read([sql('SELECT MAX(version) AS v FROM schema_migrations')]);
     const old = Number(rows?.[0]?.['v'] ?? 0);
     const mapped = old === 0 ? 0 : LEGACY_VERSIONS[engine][old];
@@ -181,8 +182,7 @@ async function adopt(db: Dialect, engine: 'sqlite' | 'postgres'): Promise<void> 
     sql('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)', [m.version, Date.now()]),
   );
   await db.script(
-    `CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at ${db.types.int64} NOT NULL);` +
-      (legacy ? 'DROP TABLE schema_migrations;' : ''),
+    `CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at ${db.types.int64} NOT NULL);`,
     carried,
   );
 }

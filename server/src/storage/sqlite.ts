@@ -47,7 +47,8 @@ class KeyedMutex {
         resolve(this.releaser(key));
       };
       const timer = setTimeout(() => {
-        queue.splice(queue.indexOf(grant), 1);
+        const at = queue.indexOf(grant);
+        if (at >= 0) queue.splice(at, 1);
         reject(new LockTimeoutError(key));
       }, timeoutMs);
       queue.push(grant);
