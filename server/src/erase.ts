@@ -35,7 +35,7 @@ async function main(): Promise<number> {
         config.databaseUrl,
         config.databaseSchema ? { schema: config.databaseSchema } : {},
       )
-    : openSqliteStorage(config.sqliteFile);
+    : await openSqliteStorage(config.sqliteFile);
   try {
     const board = (await storage.getBoardByCode(target)) ?? (await storage.getBoard(target));
     if (!board) {

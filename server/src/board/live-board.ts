@@ -50,7 +50,6 @@ import {
   type RemoteJob,
   type WriteJob,
 } from './pipeline/jobs.js';
-import { lockFor } from './pipeline/lock.js';
 import { acknowledge } from './pipeline/publish.js';
 import type { Session } from './session.js';
 
@@ -144,7 +143,7 @@ export class LiveBoard {
    * instance (at once on a single instance); rejects when storage cannot be read.
    */
   fresh(): Promise<void> {
-    if (!this.storage.lockBoard) return Promise.resolve();
+    if (!this.storage.shared) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const refused = this.enqueue({
         kind: 'catchUp',
@@ -263,7 +262,7 @@ export class LiveBoard {
     const { remote, catchUps, writes } = sortJobs(jobs);
     // 0. Updates other instances announced, in order; a gap means something was missed.
     const gap = this.applyAnnounced(remote);
-    const shared = this.storage.lockBoard !== undefined;
+    const shared = this.storage.shared;
     if (writes.length === 0 && (!shared || (catchUps.length === 0 && !gap))) {
       for (const r of catchUps) r.resolve(true);
       return;
@@ -351,18 +350,18 @@ export class LiveBoard {
   ): Promise<BoardLock | undefined> {
     let lock: BoardLock | undefined;
     try {
-      lock = await this.lock();
+      lock = await this.storage.lockBoard(this.id);
       if (lock.seq === undefined) {
         await lock.release();
         for (const r of catchUps) r.resolve(false);
         this.erased(writes);
         return undefined;
       }
-      const caught = await catchUp(lock, {
-        seq: this.seq,
-        privateSeq: this.privateSeq,
-        lastUpdateId: this.lastUpdateId,
-      });
+      const caught = await catchUp(
+        lock,
+        { seq: this.seq, privateSeq: this.privateSeq, lastUpdateId: this.lastUpdateId },
+        this.current,
+      );
       if (caught) {
         this.applyRemote(caught.updates, { remote: true, seq: caught.position.seq });
         this.lastUpdateId = caught.position.lastUpdateId;
@@ -394,11 +393,6 @@ export class LiveBoard {
       nextRevision: () => ++this.batches,
       ...(this.hooks.beforeApply ? { beforeApply: this.hooks.beforeApply } : {}),
     };
-  }
-
-  /** The board locked for one batch: across instances on shared storage, trivially on SQLite. */
-  private lock(): Promise<BoardLock> {
-    return lockFor(this.storage, this.id, this.seq);
   }
 
   /** Applies updates other instances committed and passes the change on to local replicas. */

@@ -68,7 +68,7 @@ export class BoardRegistry {
     private readonly storage: Storage,
     private readonly options: RegistryOptions,
   ) {
-    if (storage.boardSeqs) {
+    if (storage.shared) {
       this.resync = setInterval(() => void this.checkSeqs(), RESYNC_INTERVAL_MS);
       this.resync.unref();
     }
@@ -86,7 +86,7 @@ export class BoardRegistry {
 
   private async checkSeqs(): Promise<void> {
     const ids = this.liveIds();
-    if (ids.length === 0 || !this.storage.boardSeqs) return;
+    if (ids.length === 0) return;
     let seqs: Map<string, number>;
     try {
       seqs = await this.storage.boardSeqs(ids);
@@ -177,7 +177,8 @@ export class BoardRegistry {
   }
 
   private async load(boardId: string): Promise<LiveBoard> {
-    const stored = await this.storage.loadDoc(boardId);
+    // The document and the private state as of one commit: catching up starts from there.
+    const { doc: stored, private: priv } = await this.storage.loadBoard(boardId);
     const doc = new Y.Doc();
     doc.transact(() => {
       if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
@@ -188,7 +189,7 @@ export class BoardRegistry {
     doc.on('update', capture);
     const { from, to } = migrateDoc(doc);
     doc.off('update', capture);
-    const state = buildPrivateState(await this.storage.loadPrivate(boardId));
+    const state = buildPrivateState(priv);
     const board = new LiveBoard(
       boardId,
       doc,
@@ -205,7 +206,7 @@ export class BoardRegistry {
       this.options.compactAfterUpdates,
       stored.lastUpdateId,
       stored.updates.length + (migrated.length > 0 ? 1 : 0),
-      stored.seq ?? 0,
+      stored.seq,
     );
     if (from !== to) {
       // Store the migrated state before anyone syncs, so every replica starts from it.

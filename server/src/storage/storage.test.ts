@@ -1,98 +1,24 @@
 /**
- * One conformance suite for every storage: the embedded SQLite file and PostgreSQL (when
- * DATABASE_URL is set, as it is in CI). Each Postgres run gets a schema of its own.
+ * One conformance suite for every storage (see `test/storage-kinds.ts` for which run): the same
+ * assertions on the embedded SQLite file and on PostgreSQL.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { randomId } from '@pajataulu/shared';
-import { openPostgresStorage } from './postgres.js';
+import {
+  KINDS,
+  batch,
+  board,
+  commit,
+  docWith,
+  isCommandApplied,
+  participant,
+  replay,
+} from '../test/storage-kinds.js';
 import { openSqliteStorage } from './sqlite.js';
-import { JoinCodeTakenError, type BoardRecord, type CommitBatch, type Storage } from './storage.js';
-import { setLogLevel } from '../log.js';
-
-setLogLevel('silent');
-
-const DATABASE_URL = process.env['DATABASE_URL'];
-const schemas: string[] = [];
-
-interface Kind {
-  name: string;
-  /** Opens storage; a second call opens a second connection to the same data. */
-  open: () => Promise<{ a: Storage; b: () => Promise<Storage> }>;
-}
-
-const KINDS: Kind[] = [
-  {
-    name: 'sqlite',
-    open: async () => {
-      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pj-store-')), 'db.sqlite');
-      return { a: openSqliteStorage(file), b: async () => openSqliteStorage(file) };
-    },
-  },
-];
-if (DATABASE_URL) {
-  KINDS.push({
-    name: 'postgres',
-    open: async () => {
-      const schema = `pj_test_${randomId(10)}`;
-      schemas.push(schema);
-      return {
-        a: await openPostgresStorage(DATABASE_URL, { schema }),
-        b: () => openPostgresStorage(DATABASE_URL, { schema }),
-      };
-    },
-  });
-} else {
-  console.warn('DATABASE_URL is not set: the PostgreSQL storage is not tested in this run');
-}
-
-afterAll(async () => {
-  if (!DATABASE_URL || schemas.length === 0) return;
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  for (const s of schemas)
-    await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(s)} CASCADE`);
-  await client.end();
-});
-
-function board(overrides: Partial<BoardRecord> = {}): BoardRecord {
-  return {
-    id: randomId(20),
-    code: randomId(7).toUpperCase(),
-    title: 'Työpaja',
-    template: 'blank',
-    createdAt: 1_000,
-    facilitatorKeyHash: 'f'.repeat(64),
-    projectorKeyHash: 'p'.repeat(64),
-    projectorKey: 'q'.repeat(43),
-    ...overrides,
-  };
-}
-
-function docWith(text: string): Uint8Array {
-  const d = new Y.Doc();
-  d.getMap('notes').set(randomId(20), text);
-  return Y.encodeStateAsUpdate(d);
-}
-
-function batch(
-  boardId: string,
-  update: Uint8Array | null,
-  extra: Partial<CommitBatch> = {},
-): CommitBatch {
-  return { boardId, update, commands: [], effects: [], joined: [], at: 2_000, ...extra };
-}
-
-function replay(stored: { snapshot: Uint8Array | null; updates: Uint8Array[] }): Y.Doc {
-  const d = new Y.Doc();
-  if (stored.snapshot) Y.applyUpdate(d, stored.snapshot);
-  for (const u of stored.updates) Y.applyUpdate(d, u);
-  return d;
-}
+import { JoinCodeTakenError } from './storage.js';
 
 describe.each(KINDS)('$name storage', (kind) => {
   it('creates boards and finds them by id and code; a taken code is a typed error', async () => {
@@ -113,9 +39,9 @@ describe.each(KINDS)('$name storage', (kind) => {
     const b = board();
     await a.createBoard(b, docWith('alku'));
     const ids: (number | undefined)[] = [];
-    for (const t of ['yksi', 'kaksi', 'kolme']) ids.push(await a.commit(batch(b.id, docWith(t))));
+    for (const t of ['yksi', 'kaksi', 'kolme']) ids.push(await commit(a, batch(b.id, docWith(t))));
     expect(ids.every((id) => typeof id === 'number')).toBe(true);
-    expect(await a.commit(batch(b.id, null))).toBeUndefined();
+    expect(await commit(a, batch(b.id, null))).toBeUndefined();
     const before = await a.loadDoc(b.id);
     expect(before.updates).toHaveLength(3);
     const doc = replay(before);
@@ -124,7 +50,7 @@ describe.each(KINDS)('$name storage', (kind) => {
     expect(after.updates).toHaveLength(0);
     expect(replay(after).getMap('notes').toJSON()).toEqual(doc.getMap('notes').toJSON());
     // Entries after the compaction point stay in the log.
-    await a.commit(batch(b.id, docWith('neljä')));
+    await commit(a, batch(b.id, docWith('neljä')));
     expect((await a.loadDoc(b.id)).updates).toHaveLength(1);
     await a.close();
   });
@@ -133,13 +59,14 @@ describe.each(KINDS)('$name storage', (kind) => {
     const { a } = await kind.open();
     const b = board();
     await a.createBoard(b, docWith(''));
-    await a.commit(
+    await commit(
+      a,
       batch(b.id, docWith('x'), {
         commands: [{ actor: 'participant:p1', commandId: 'cmd-00001' }],
       }),
     );
-    expect(await a.isCommandApplied(b.id, 'participant:p1', 'cmd-00001')).toBe(true);
-    expect(await a.isCommandApplied(b.id, 'participant:p2', 'cmd-00001')).toBe(false);
+    expect(await isCommandApplied(a, b.id, 'participant:p1', 'cmd-00001')).toBe(true);
+    expect(await isCommandApplied(a, b.id, 'participant:p2', 'cmd-00001')).toBe(false);
     await a.close();
   });
 
@@ -147,17 +74,9 @@ describe.each(KINDS)('$name storage', (kind) => {
     const { a } = await kind.open();
     const b = board();
     await a.createBoard(b, docWith(''));
-    const p = {
-      id: 'p1',
-      boardId: b.id,
-      tokenHash: 't'.repeat(64),
-      displayName: null,
-      groupId: 'g3',
-      stationId: null,
-      createdAt: 5,
-      revokedAt: null,
-    };
-    await a.commit(
+    const p = participant(b.id, { groupId: 'g3' });
+    await commit(
+      a,
       batch(b.id, null, {
         joined: [p],
         effects: [
@@ -205,7 +124,8 @@ describe.each(KINDS)('$name storage', (kind) => {
       facilitatorKeyHash: 'k'.repeat(64),
     });
 
-    await a.commit(
+    await commit(
+      a,
       batch(b.id, null, {
         effects: [
           { kind: 'vote', roundId: 'r1', participantId: 'p1', noteId: 'n1', delta: -1 },
@@ -232,7 +152,7 @@ describe.each(KINDS)('$name storage', (kind) => {
     const b = board();
     await a.createBoard(b, docWith(''));
     const texts = Array.from({ length: 40 }, (_, i) => `n${i}`);
-    await Promise.all(texts.map((t, i) => (i % 2 ? a : other).commit(batch(b.id, docWith(t)))));
+    await Promise.all(texts.map((t, i) => commit(i % 2 ? a : other, batch(b.id, docWith(t)))));
     const doc = replay(await other.loadDoc(b.id));
     expect(Object.values(doc.getMap('notes').toJSON()).sort()).toEqual(['', ...texts].sort());
     await a.close();
@@ -243,7 +163,8 @@ describe.each(KINDS)('$name storage', (kind) => {
     const { a } = await kind.open();
     const b = board();
     await a.createBoard(b, docWith('poistettava teksti'));
-    await a.commit(
+    await commit(
+      a,
       batch(b.id, docWith('toinen teksti'), {
         effects: [{ kind: 'noteMeta', noteId: 'n1', participantId: null, group: null }],
       }),
@@ -262,11 +183,11 @@ describe('sqlite erasure on disk', () => {
   it('leaves no text of an erased board in the database file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pj-erase-'));
     const file = path.join(dir, 'db.sqlite');
-    const s = openSqliteStorage(file);
+    const s = await openSqliteStorage(file);
     const b = board();
     const secret = 'Salainen palaute johdolle 12345';
     await s.createBoard(b, docWith(secret));
-    await s.commit(batch(b.id, docWith(secret)));
+    await commit(s, batch(b.id, docWith(secret)));
     await s.deleteBoard(b.id);
     await s.close();
     for (const f of fs.readdirSync(dir)) {
@@ -275,17 +196,17 @@ describe('sqlite erasure on disk', () => {
   });
 });
 
-/** Storages that many instances share: the board lock that serialises their batches. */
-describe.each(KINDS.filter((k) => k.name !== 'sqlite'))('$name board lock', (kind) => {
+/** The board lock that serialises batches: across processes (PostgreSQL) or in one (SQLite). */
+describe.each(KINDS)('$name board lock', (kind) => {
   it('one instance’s batch waits for another’s, then catches up with what it committed', async () => {
     const { a, b: second } = await kind.open();
     const other = await second();
     const b = board();
     await a.createBoard(b, docWith('alku'));
-    const first = await a.lockBoard!(b.id);
+    const first = await a.lockBoard(b.id);
     expect(first.seq).toBe(0);
     let secondHasLock = false;
-    const waiting = other.lockBoard!(b.id).then((l) => {
+    const waiting = other.lockBoard(b.id).then((l) => {
       secondHasLock = true;
       return l;
     });
@@ -297,7 +218,7 @@ describe.each(KINDS.filter((k) => k.name !== 'sqlite'))('$name board lock', (kin
     expect(done.seq).toBe(1);
     const next = await waiting;
     expect(next.seq).toBe(1);
-    const caught = await next.catchUp(0);
+    const caught = await next.catchUp(0, 0);
     expect(caught.updates.map((u) => u.id)).toEqual([done.updateId]);
     const key = (actor: string, commandId: string) => `${actor}\u0000${commandId}`;
     expect(
@@ -307,7 +228,7 @@ describe.each(KINDS.filter((k) => k.name !== 'sqlite'))('$name board lock', (kin
       ]),
     ).toEqual(new Set([key('p:1', 'c1')]));
     await next.release();
-    expect((await a.boardSeqs!([b.id, 'missing'])).get(b.id)).toBe(1);
+    expect((await a.boardSeqs([b.id, 'missing'])).get(b.id)).toBe(1);
     await a.close();
     await other.close();
   });
@@ -317,7 +238,7 @@ describe.each(KINDS.filter((k) => k.name !== 'sqlite'))('$name board lock', (kin
     const b = board();
     await a.createBoard(b, docWith(''));
     const ids: number[] = [];
-    for (const t of ['x', 'y']) ids.push((await a.commit(batch(b.id, docWith(t))))!);
+    for (const t of ['x', 'y']) ids.push((await commit(a, batch(b.id, docWith(t))))!);
     const newer = replay(await a.loadDoc(b.id));
     await a.compact(b.id, Y.encodeStateAsUpdate(newer), ids[1]!);
     // An instance that saw only the first entry compacts late: it must not win.
@@ -332,7 +253,7 @@ describe.each(KINDS.filter((k) => k.name !== 'sqlite'))('$name board lock', (kin
     const b = board();
     await a.createBoard(b, docWith(''));
     await a.deleteBoard(b.id);
-    const lock = await a.lockBoard!(b.id);
+    const lock = await a.lockBoard(b.id);
     expect(lock.seq).toBeUndefined();
     await lock.release();
     await a.close();

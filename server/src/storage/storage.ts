@@ -3,9 +3,10 @@
  * append-only log of updates; server-private data (sessions, who wrote which note, applied
  * command ids) sits beside it, never in the document.
  *
- * Implementations: SQLite (`sqlite.ts`, the embedded default, one process) and PostgreSQL
- * (`postgres.ts`, shared by many instances). Every method is async so that a networked database
- * fits the same interface.
+ * One implementation (`sql-storage.ts`) over a dialect per engine: SQLite (`sqlite.ts`, the
+ * embedded default, one process) and PostgreSQL (`postgres.ts`, shared by many instances). Every
+ * method is async so that a networked database, or a database on another thread, fits the same
+ * interface.
  */
 
 import type { OffstageRecord, PrivateEffect } from '@pajataulu/shared';
@@ -59,9 +60,24 @@ export interface StoredDoc {
   updates: Uint8Array[];
   /** Id of the newest log entry read (0 when none); compaction folds entries up to it. */
   lastUpdateId: number;
-  /** The board's commit sequence when read (shared storage only; see {@link BoardLock}). */
-  seq?: number;
+  /** The board's commit sequence when read (see {@link BoardLock}); 0 when it does not exist. */
+  seq: number;
 }
+
+/** What one committed batch changed in server-private state, as the effect log keeps it. */
+export interface LoggedChanges {
+  seq: number;
+  joined: ParticipantRecord[];
+  /** In order; `rotateKey` is left out (it carries the key itself). */
+  effects: PrivateEffect[];
+}
+
+/**
+ * Server-private state a reader missed: the logged changes of every batch after the one it holds,
+ * or, when the log no longer reaches back that far, the whole state.
+ */
+export type PrivateCatchUp =
+  { kind: 'changes'; batches: LoggedChanges[] } | { kind: 'whole'; state: StoredPrivate };
 
 /** What other instances committed to a board since an instance last read it. */
 export interface BoardCatchUp {
@@ -69,24 +85,31 @@ export interface BoardCatchUp {
   snapshot: { data: Uint8Array; throughUpdateId: number } | null;
   /** Log entries after both the reader's last entry and the snapshot, oldest first. */
   updates: { id: number; data: Uint8Array }[];
-  /** The whole server-private state, as committed. */
-  private: StoredPrivate;
+  /** What changed in server-private state. */
+  private: PrivateCatchUp;
 }
 
 /**
- * A board locked for one batch (shared storage): other instances' batches of the board wait
- * until this one commits or releases. Inside it an instance catches up with what others
- * committed, checks retries, applies its commands and commits: so two instances taking
- * conflicting commands at once each see the other's effect.
+ * A board locked for one batch: other batches of the board wait until this one commits or
+ * releases, in this process (SQLite) and in every process sharing the database (PostgreSQL).
+ * Inside it an instance catches up with what others committed, checks retries, applies its
+ * commands and commits: so two instances taking conflicting commands at once each see the other's
+ * effect. Every write of a batch goes through a lock; there is no other way to commit.
  */
 export interface BoardLock {
   /** The board's commit sequence (one more per committed batch); undefined when it was erased. */
   readonly seq: number | undefined;
-  /** Everything committed after log entry `sinceUpdateId`, and the private state. */
-  catchUp(sinceUpdateId: number): Promise<BoardCatchUp>;
+  /**
+   * What was committed after document log entry `sinceUpdateId`, and the private changes of the
+   * batches after `sinceSeq`.
+   */
+  catchUp(sinceUpdateId: number, sinceSeq: number): Promise<BoardCatchUp>;
   /** The keys (`actor NUL commandId`) among `keys` whose commands were applied before. */
   appliedCommands(keys: { actor: string; commandId: string }[]): Promise<Set<string>>;
-  /** Writes the batch, advances the sequence and commits; the lock is released. */
+  /**
+   * Writes the batch, advances the sequence and commits; the lock is released, whether the write
+   * succeeds or not. Rejects when the board was erased.
+   */
   commit(batch: CommitBatch): Promise<{ updateId: number | undefined; seq: number }>;
   /** Releases the lock without writing. */
   release(): Promise<void>;
@@ -117,6 +140,11 @@ export class JoinCodeTakenError extends Error {
 }
 
 export interface Storage {
+  /**
+   * Whether other processes commit to the same boards (PostgreSQL). Boards then catch up with
+   * storage under the lock; on SQLite this process is the only writer.
+   */
+  readonly shared: boolean;
   /** Creates a board with its first document state. */
   createBoard(board: BoardRecord, initialDoc: Uint8Array): Promise<void>;
   getBoard(id: string): Promise<BoardRecord | undefined>;
@@ -126,26 +154,18 @@ export interface Storage {
 
   /** The stored document of a board. */
   loadDoc(boardId: string): Promise<StoredDoc>;
-  /**
-   * Writes a batch atomically: all of it is durable when this resolves, or none of it.
-   * Resolves to the id of the log entry written, or undefined when the document did not change.
-   */
-  commit(batch: CommitBatch): Promise<number | undefined>;
+  /** The document and the private state of a board, both as of the same commit. */
+  loadBoard(boardId: string): Promise<{ doc: StoredDoc; private: StoredPrivate }>;
   /** Replaces log entries up to `throughUpdateId` with `snapshot`, atomically. */
   compact(boardId: string, snapshot: Uint8Array, throughUpdateId: number): Promise<void>;
 
-  /** Whether `actor` had command `commandId` applied on the board before. */
-  isCommandApplied(boardId: string, actor: string, commandId: string): Promise<boolean>;
   /** Participants, note authorship and offstage notes of a board. */
   loadPrivate(boardId: string): Promise<StoredPrivate>;
 
-  /**
-   * Locks a board for one batch across instances. Present on shared storage (PostgreSQL); absent
-   * on SQLite, where one process is the only writer.
-   */
-  lockBoard?(boardId: string): Promise<BoardLock>;
-  /** The commit sequence of each board that exists (shared storage), to notice missed updates. */
-  boardSeqs?(boardIds: string[]): Promise<Map<string, number>>;
+  /** Locks a board for one batch; the only way to commit. */
+  lockBoard(boardId: string): Promise<BoardLock>;
+  /** The commit sequence of each board that exists, to notice missed updates. */
+  boardSeqs(boardIds: string[]): Promise<Map<string, number>>;
 
   /** Erases a board and everything stored about it (GDPR erasure). */
   deleteBoard(boardId: string): Promise<void>;

@@ -128,7 +128,7 @@ describe('acknowledged means durable', () => {
     c.close();
     await server.close();
 
-    const storage = openSqliteStorage(path.join(dataDir, 'pajataulu.sqlite'));
+    const storage = await openSqliteStorage(path.join(dataDir, 'pajataulu.sqlite'));
     const stored = await storage.loadDoc(board.boardId);
     await storage.close();
     expect(stored.updates.length).toBeLessThan(5);

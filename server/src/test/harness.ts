@@ -78,7 +78,7 @@ export async function startServer(
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...opts.env });
   const storage = opts.postgres
     ? await openPostgresStorage(opts.postgres.url, { schema: opts.postgres.schema })
-    : openSqliteStorage(config.sqliteFile);
+    : await openSqliteStorage(config.sqliteFile);
   const app = createApp(config, storage, opts.app);
   const port = await app.listen(0, '127.0.0.1');
   return { app, url: `http://127.0.0.1:${port}`, port, dataDir, close: () => app.close() };

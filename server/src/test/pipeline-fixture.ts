@@ -44,7 +44,7 @@ export function sqliteFile(): string {
 }
 
 /** Storage in a SQLite file (a fresh one unless named). */
-export function sqliteStorage(file = sqliteFile()): Storage {
+export function sqliteStorage(file = sqliteFile()): Promise<Storage> {
   return openSqliteStorage(file);
 }
 
@@ -174,7 +174,7 @@ export function useStoredBoard(): StoredBoardFixture {
   let current: { file: string; storage: Storage; board: LoadedBoard } | undefined;
   beforeEach(async () => {
     const file = sqliteFile();
-    const storage = sqliteStorage(file);
+    const storage = await sqliteStorage(file);
     current = { file, storage, board: await loadBoard(storage, await createStoredBoard(storage)) };
   });
   afterEach(async () => {
@@ -213,7 +213,7 @@ export async function commitJobs(
     jobs.map(() => false),
     Date.now(),
   );
-  await commitBatch(await lockFor(storage, board.boardId, board.seq), applied.commit);
+  await commitBatch(await lockFor(storage, board.boardId), applied.commit);
   return applied;
 }
 

@@ -97,7 +97,7 @@ describe('SQLite under SIGKILL', () => {
       let lost = 0;
       let acked = 0;
       for (const lane of lanes) {
-        const storage = openSqliteStorage(path.join(lane.dataDir, 'pajataulu.sqlite'));
+        const storage = await openSqliteStorage(path.join(lane.dataDir, 'pajataulu.sqlite'));
         const stored = await storage.loadDoc(lane.boardId);
         await storage.close();
         const doc = new Y.Doc();

@@ -70,7 +70,7 @@ describe('orderAnnounced', () => {
 
 describe('catch-up on SQLite', () => {
   it('rebuilds the private state exactly as the batches left it', async () => {
-    const storage = sqliteStorage();
+    const storage = await sqliteStorage();
     const board = await loadBoard(storage, await createStoredBoard(storage));
     const { pid, noteId, roundId } = await busyBatch(storage, board);
     const rebuilt = buildPrivateState(await storage.loadPrivate(board.boardId));
@@ -85,13 +85,17 @@ describe('catch-up on SQLite', () => {
   });
 
   it('reads nothing when the board is current (one writer is never behind)', async () => {
-    const storage = sqliteStorage();
+    const storage = await sqliteStorage();
     const board = await loadBoard(storage, await createStoredBoard(storage));
-    // The single writer's lock refuses to catch up: reaching it would reject.
-    const lock = await lockFor(storage, board.boardId, board.seq);
+    const lock = await lockFor(storage, board.boardId);
     await expect(
-      catchUp(lock, { seq: board.seq, privateSeq: board.seq, lastUpdateId: board.lastUpdateId }),
+      catchUp(
+        lock,
+        { seq: board.seq, privateSeq: board.seq, lastUpdateId: board.lastUpdateId },
+        board.state,
+      ),
     ).resolves.toBeUndefined();
+    await lock.release();
     board.doc.destroy();
     await storage.close();
   });
@@ -115,9 +119,9 @@ describe.skipIf(!DATABASE_URL)('catch-up on PostgreSQL', () => {
       const ahead = await loadBoard(a, boardId);
       const { pid } = await busyBatch(a, ahead);
 
-      const lock = await lockFor(b, boardId, behind.seq);
+      const lock = await lockFor(b, boardId);
       const at = { seq: behind.seq, privateSeq: behind.seq, lastUpdateId: behind.lastUpdateId };
-      const caught = await catchUp(lock, at);
+      const caught = await catchUp(lock, at, behind.state);
       await lock.release();
       expect(caught?.position.seq).toBe(behind.seq + 1);
       for (const u of caught!.updates) Y.applyUpdate(behind.doc, u);
@@ -125,8 +129,8 @@ describe.skipIf(!DATABASE_URL)('catch-up on PostgreSQL', () => {
       expect(caught!.state.notesBy(pid)).toEqual(ahead.state.notesBy(pid));
 
       // Current now: nothing more is read.
-      const again = await lockFor(b, boardId, caught!.position.seq);
-      expect(await catchUp(again, caught!.position)).toBeUndefined();
+      const again = await lockFor(b, boardId);
+      expect(await catchUp(again, caught!.position, caught!.state)).toBeUndefined();
       await again.release();
       behind.doc.destroy();
       ahead.doc.destroy();
@@ -143,12 +147,16 @@ describe.skipIf(!DATABASE_URL)('catch-up on PostgreSQL', () => {
       const board = await loadBoard(a, boardId);
       const { pid } = await busyBatch(a, board);
       const now = await loadBoard(a, boardId);
-      const lock = await lockFor(a, boardId, now.seq);
-      const caught = await catchUp(lock, {
-        seq: now.seq,
-        privateSeq: now.seq - 1,
-        lastUpdateId: now.lastUpdateId,
-      });
+      const lock = await lockFor(a, boardId);
+      const caught = await catchUp(
+        lock,
+        {
+          seq: now.seq,
+          privateSeq: now.seq - 1,
+          lastUpdateId: now.lastUpdateId,
+        },
+        board.state,
+      );
       await lock.release();
       expect(caught?.updates).toEqual([]);
       expect(caught?.state.participant(pid)).toBeDefined();

@@ -5,6 +5,7 @@
  */
 import { PrivateState } from '@pajataulu/shared';
 import type { BoardLock, StoredPrivate } from '../../storage/storage.js';
+import { applyLoggedChanges, participantInfo } from '../private-catch-up.js';
 import type { RemoteJob } from './jobs.js';
 
 /** Where a live board stands in its board's commit order. */
@@ -41,20 +42,28 @@ export function orderAnnounced(
 export interface CaughtUp {
   /** Document updates to apply, oldest first (a newer snapshot first, when there is one). */
   updates: Uint8Array[];
-  /** The private state as committed; replaces the board's whole. */
+  /**
+   * The private state as committed: the board's own with the logged changes applied, or, when
+   * the log no longer reaches back far enough, a new one read whole.
+   */
   state: PrivateState;
   position: Position;
 }
 
 /**
  * Reads, inside `lock`, what was committed after `at`; undefined when the board is current.
+ * `current` is the board's private state at `at.privateSeq`; logged changes are applied to it.
  * The lock must be on a board that exists (`lock.seq` defined).
  */
-export async function catchUp(lock: BoardLock, at: Position): Promise<CaughtUp | undefined> {
+export async function catchUp(
+  lock: BoardLock,
+  at: Position,
+  current: PrivateState,
+): Promise<CaughtUp | undefined> {
   const seq = lock.seq;
   if (seq === undefined) throw new Error('catch-up of an erased board');
   if (seq === at.seq && seq === at.privateSeq) return undefined;
-  const c = await lock.catchUp(at.lastUpdateId);
+  const c = await lock.catchUp(at.lastUpdateId, at.privateSeq);
   const parts: Uint8Array[] = [];
   if (c.snapshot) parts.push(c.snapshot.data);
   for (const u of c.updates) parts.push(u.data);
@@ -65,7 +74,10 @@ export async function catchUp(lock: BoardLock, at: Position): Promise<CaughtUp |
   );
   return {
     updates: parts,
-    state: buildPrivateState(c.private),
+    state:
+      c.private.kind === 'whole'
+        ? buildPrivateState(c.private.state)
+        : applyLoggedChanges(current, c.private.batches),
     position: { seq, privateSeq: seq, lastUpdateId },
   };
 }
@@ -74,12 +86,7 @@ export async function catchUp(lock: BoardLock, at: Position): Promise<CaughtUp |
 export function buildPrivateState(priv: StoredPrivate): PrivateState {
   const state = new PrivateState();
   for (const p of priv.participants) {
-    state.addParticipant({
-      id: p.id,
-      group: p.groupId,
-      name: p.displayName,
-      revoked: p.revokedAt !== null,
-    });
+    state.addParticipant(participantInfo(p));
   }
   for (const n of priv.notes) state.setNoteMeta(n.noteId, n.participantId, n.groupId);
   for (const o of priv.offstage) state.putOffstage(o);

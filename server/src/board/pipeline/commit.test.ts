@@ -16,6 +16,7 @@ import {
 import { applyBatch } from './apply-batch.js';
 import { commitBatch, hasChanges } from './commit.js';
 import { lockFor } from './lock.js';
+import { isCommandApplied } from '../../test/storage-kinds.js';
 
 const fx = useStoredBoard();
 
@@ -24,16 +25,13 @@ describe('commitBatch', () => {
     const f = facilitator(fx.board.boardId);
     const env = envelope({ type: 'note.add', id: randomId(20), x: 5, y: 5, text: 'tallessa' });
     const { commit } = applyBatch(applyContext(fx.board), [commandJob(f, env).job], [false], 1);
-    const info = await commitBatch(
-      await lockFor(fx.storage, fx.board.boardId, fx.board.seq),
-      commit,
-    );
+    const info = await commitBatch(await lockFor(fx.storage, fx.board.boardId), commit);
     expect(info).toMatchObject({ remote: false, seq: fx.board.seq + 1 });
     expect(info?.updateId).toBeGreaterThan(fx.board.lastUpdateId);
     const reloaded = await loadBoard(fx.storage, fx.board.boardId);
     expect(listNotes(reloaded.doc).map((n) => n.text)).toEqual(['tallessa']);
     expect(reloaded.lastUpdateId).toBe(info?.updateId);
-    expect(await fx.storage.isCommandApplied(fx.board.boardId, 'facilitator', env.id)).toBe(true);
+    expect(await isCommandApplied(fx.storage, fx.board.boardId, 'facilitator', env.id)).toBe(true);
   });
 
   it('writes nothing for a batch that changed nothing', async () => {
@@ -45,12 +43,10 @@ describe('commitBatch', () => {
       1,
     );
     expect(hasChanges(commit)).toBe(false);
-    expect(
-      await commitBatch(await lockFor(fx.storage, fx.board.boardId, fx.board.seq), commit),
-    ).toBe(undefined);
+    expect(await commitBatch(await lockFor(fx.storage, fx.board.boardId), commit)).toBe(undefined);
     const reloaded = await loadBoard(fx.storage, fx.board.boardId);
     expect(reloaded.lastUpdateId).toBe(fx.board.lastUpdateId);
-    expect(await fx.storage.isCommandApplied(fx.board.boardId, 'facilitator', missing.id)).toBe(
+    expect(await isCommandApplied(fx.storage, fx.board.boardId, 'facilitator', missing.id)).toBe(
       false,
     );
   });
@@ -59,12 +55,12 @@ describe('commitBatch', () => {
     const f = facilitator(fx.board.boardId);
     const env = envelope({ type: 'note.add', id: randomId(20), x: 5, y: 5, text: 'ei tallessa' });
     const { commit } = applyBatch(applyContext(fx.board), [commandJob(f, env).job], [false], 1);
-    const lock = await lockFor(fx.storage, fx.board.boardId, fx.board.seq);
+    const lock = await lockFor(fx.storage, fx.board.boardId);
     await fx.storage.close();
     await expect(commitBatch(lock, commit)).rejects.toThrow();
-    fx.storage = sqliteStorage(fx.file);
+    fx.storage = await sqliteStorage(fx.file);
     const reloaded = await loadBoard(fx.storage, fx.board.boardId);
     expect(listNotes(reloaded.doc)).toEqual([]);
-    expect(await fx.storage.isCommandApplied(fx.board.boardId, 'facilitator', env.id)).toBe(false);
+    expect(await isCommandApplied(fx.storage, fx.board.boardId, 'facilitator', env.id)).toBe(false);
   });
 });

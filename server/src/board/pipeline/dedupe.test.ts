@@ -24,7 +24,7 @@ const fx = useStoredBoard();
 
 /** The board's lock, recording which keys were looked up in storage. */
 async function recordingLock(lookedUp: string[]): Promise<BoardLock> {
-  const lock = await lockFor(fx.storage, fx.board.boardId, fx.board.seq);
+  const lock = await lockFor(fx.storage, fx.board.boardId);
   return {
     ...lock,
     seq: lock.seq,
@@ -83,10 +83,10 @@ describe('findRetries', () => {
   });
 
   it('rejects when storage cannot be read', async () => {
-    const lock = await lockFor(fx.storage, fx.board.boardId, fx.board.seq);
+    const lock = await lockFor(fx.storage, fx.board.boardId);
     await fx.storage.close();
     const job = commandJob(facilitator(fx.board.boardId), envelope({ type: 'timer.start' })).job;
     await expect(findRetries(lock, [job], new RecentCommands())).rejects.toThrow();
-    fx.storage = sqliteStorage(fx.file);
+    fx.storage = await sqliteStorage(fx.file);
   });
 });
