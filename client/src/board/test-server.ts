@@ -6,6 +6,7 @@
  */
 import * as Y from 'yjs';
 import { parseEnvelope, type CommandAck, type CommandInput } from '@pajataulu/shared';
+import type { ChannelEvents, CommandChannel, DocChannel } from './connection.js';
 import { startInProcessServer, type InProcessServer } from '@pajataulu/server/in-process';
 
 type Envelope = { id: string; command: CommandInput };
@@ -62,4 +63,48 @@ export class TestServer {
   close(): Promise<void> {
     return this.server.close();
   }
+}
+
+/**
+ * A command channel straight to a {@link TestServer}: every command is answered by the server, and
+ * the server's document reaches `replica` before the answer does, as the sync channel would
+ * deliver it on a quiet network.
+ */
+export class ServerChannel implements CommandChannel {
+  private status: ((s: { connected: boolean }) => void) | undefined;
+  constructor(
+    private readonly server: TestServer,
+    private readonly replica: Y.Doc,
+  ) {}
+  async send(env: Envelope): Promise<CommandAck> {
+    const ack = await this.server.apply(env);
+    this.server.replicateTo(this.replica);
+    return ack;
+  }
+  on<K extends keyof ChannelEvents>(_event: K, _handler: ChannelEvents[K]): void {}
+  onStatus(handler: (s: { connected: boolean }) => void): void {
+    this.status = handler;
+  }
+  pointer(): void {}
+  close(): void {}
+  /** The connection comes up. */
+  connect(): void {
+    this.status?.({ connected: true });
+  }
+}
+
+/** A replica channel that is always in sync and never refused. */
+export const QUIET_DOC_CHANNEL: DocChannel = {
+  onSynced: () => undefined,
+  onRefused: () => undefined,
+  close: () => undefined,
+};
+
+/** Polls `check` between turns of the event loop (never on timers a test may fake). */
+export async function until(check: () => boolean, what: string, turns = 5_000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (check()) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`never happened: ${what}`);
 }
