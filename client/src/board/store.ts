@@ -137,6 +137,8 @@ export class BoardStore {
   private readonly listeners = new Set<() => void>();
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
   private seenError: ConnectionState['lastError'];
+  /** The last fit of the content, kept while the content and the stage stay the same. */
+  private fitted: { key: readonly unknown[]; view: View } | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(opts: BoardStoreOptions) {
@@ -447,6 +449,21 @@ export class BoardStore {
     for (const l of this.listeners) l();
   }
 
+  /** A fit of the content, computed again only when the content or the stage changed. */
+  private fitContent(
+    prompts: Parameters<typeof contentBounds>[0],
+    notes: Parameters<typeof contentBounds>[1],
+    width: number,
+    height: number,
+    margin: number,
+  ): View {
+    const key = [prompts, notes, width, height, margin];
+    if (!this.fitted || this.fitted.key.some((k, i) => k !== key[i])) {
+      this.fitted = { key, view: fit(contentBounds(prompts, notes), width, height, margin) };
+    }
+    return this.fitted.view;
+  }
+
   private derive(): BoardUiState {
     const connection = this.conn.getState();
     const { board, lastError } = connection;
@@ -455,7 +472,7 @@ export class BoardStore {
     const compact = width > 0 && width < COMPACT_WIDTH;
     // A phone has no pixels to spare around the content.
     const margin = compact ? 12 : 40;
-    const autoView = fit(contentBounds(board.prompts, board.notes), width, height, margin);
+    const autoView = this.fitContent(board.prompts, board.notes, width, height, margin);
     // Follow-me: while the facilitator asks, everyone looks where they do, until they move away.
     const follow = board.meta.follow;
     const following = !this.facilitator && follow.mode !== 'off' && awayFromSeq !== follow.seq;

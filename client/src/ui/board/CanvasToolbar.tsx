@@ -33,51 +33,34 @@ export function CanvasToolbar() {
         </button>
       )}
       <div className="zoom-group" role="group" aria-label={t('board.zoom')}>
-        <button
-          type="button"
-          data-testid="zoom-out"
-          aria-label={t('board.zoomOut')}
-          onClick={store.zoomOut}
-        >
+        <IconButton testId="zoom-out" label={t('board.zoomOut')} onClick={store.zoomOut}>
           −
-        </button>
-        <button
-          type="button"
-          data-testid="zoom-in"
-          aria-label={t('board.zoomIn')}
-          onClick={store.zoomIn}
-        >
+        </IconButton>
+        <IconButton testId="zoom-in" label={t('board.zoomIn')} onClick={store.zoomIn}>
           +
-        </button>
-        <button
-          type="button"
-          data-testid="zoom-fit"
-          aria-label={t('board.zoomFit')}
-          onClick={store.fitView}
-        >
+        </IconButton>
+        <IconButton testId="zoom-fit" label={t('board.zoomFit')} onClick={store.fitView}>
           ⤢
-        </button>
+        </IconButton>
       </div>
       {!projector && (
         <div className="history-group" role="group" aria-label={t('history.undo')}>
-          <button
-            type="button"
-            data-testid="undo"
-            aria-label={t('history.undo')}
+          <IconButton
+            testId="undo"
+            label={t('history.undo')}
             disabled={!s.canUndo}
             onClick={store.undo}
           >
             ↶
-          </button>
-          <button
-            type="button"
-            data-testid="redo"
-            aria-label={t('history.redo')}
+          </IconButton>
+          <IconButton
+            testId="redo"
+            label={t('history.redo')}
             disabled={!s.canRedo}
             onClick={store.redo}
           >
             ↷
-          </button>
+          </IconButton>
         </div>
       )}
       {myStation && (
@@ -90,5 +73,26 @@ export function CanvasToolbar() {
         </button>
       )}
     </div>
+  );
+}
+
+/** A button that shows a symbol and is named for screen readers by `label`. */
+function IconButton(props: {
+  testId: string;
+  label: string;
+  disabled?: boolean;
+  onClick: () => void;
+  children: string;
+}) {
+  return (
+    <button
+      type="button"
+      data-testid={props.testId}
+      aria-label={props.label}
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </button>
   );
 }
