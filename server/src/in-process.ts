@@ -20,7 +20,8 @@ export interface InProcessServer {
 export async function startInProcessServer(): Promise<InProcessServer> {
   setLogLevel('silent');
   const config = loadConfig({ LOG_LEVEL: 'silent' });
-  const app = createApp(config, openSqliteStorage(':memory:'));
+  // Awaited: opening storage may be asynchronous, as PostgreSQL's is.
+  const app = createApp(config, await openSqliteStorage(':memory:'));
   const port = await app.listen(0, '127.0.0.1');
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
