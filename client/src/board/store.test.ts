@@ -140,6 +140,40 @@ describe('BoardStore: undo and redo', () => {
   });
 });
 
+describe('BoardStore: picking notes', () => {
+  it('lets a facilitator pick notes with Shift + click and drag them together', async () => {
+    const { server, store, settled } = await onServer();
+    store.addNoteAt({ x: 0, y: 0 });
+    store.addNoteAt({ x: 400, y: 0 });
+    store.addNoteAt({ x: 800, y: 0 });
+    store.closeEditor();
+    await settled();
+    const [a, b, c] = listNotes(server.doc).sort((m, n) => m.x - n.x);
+    // A plain click opens the note's actions.
+    store.selectNote(a!.id, false);
+    expect(store.getState().editing).toEqual({ kind: 'actions', id: a!.id });
+    store.closeEditor();
+    store.selectNote(a!.id, true);
+    // Once something is picked, a plain click picks too.
+    store.selectNote(b!.id, false);
+    expect([...store.getState().selected]).toEqual([a!.id, b!.id]);
+    store.moveNote(a!.id, 50, 30);
+    await settled();
+    expect(getNote(server.doc, a!.id)).toMatchObject({ x: 50, y: 30 });
+    expect(getNote(server.doc, b!.id)).toMatchObject({ x: 450, y: 30 });
+    expect(getNote(server.doc, c!.id)).toMatchObject({ x: 800, y: 0 });
+    store.clearSelection();
+    expect(store.getState().selected.size).toBe(0);
+  });
+
+  it('opens a participant’s click as the note’s actions, never as a pick', async () => {
+    const { store } = await onServer('participant');
+    store.selectNote('nnnnnnnnnnnnnnnnnnnn', true);
+    expect(store.getState().selected.size).toBe(0);
+    expect(store.getState().editing?.kind).toBe('actions');
+  });
+});
+
 describe('BoardStore: follow-me', () => {
   it('looks where the facilitator asks, lets the user move away, and comes back on request', async () => {
     const { server, conn, store } = await onServer('participant');
