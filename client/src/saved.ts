@@ -1,4 +1,7 @@
-/** What the browser remembers per board: a participant's session, a facilitator's key. */
+/**
+ * What the browser remembers: per board, a participant's session and a facilitator's key; and the
+ * screen's settings.
+ */
 import type { Joined } from './api.js';
 
 const sessionKey = (code: string) => `pajataulu:session:${code}`;
@@ -54,3 +57,6 @@ export function saveProjectorKey(code: string, key: string): void {
 export function queueKey(code: string, role: string): string {
   return `pajataulu:queue:${code}:${role}`;
 }
+
+/** The screen's settings (high contrast), kept in this browser. */
+export const localSettings = { read, write };

@@ -1,15 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
-import {
-  applyCommand,
-  initBoardDoc,
-  PrivateState,
-  BOARD_SCHEMA_VERSION,
-  type CommandAck,
-  type CommandInput,
-  type ErrorCode,
-  parseEnvelope,
-} from '@pajataulu/shared';
+import type { CommandAck, CommandInput, ErrorCode } from '@pajataulu/shared';
 import {
   BoardConnection,
   MAX_INTERNAL_RETRIES,
@@ -21,52 +12,9 @@ import {
   type DocChannel,
 } from './connection.js';
 import type { PendingCommand, QueueStore } from './queue.js';
+import { TestServer } from './test-server.js';
 
 type Envelope = { id: string; command: CommandInput };
-
-/**
- * A server stand-in: applies commands to its own doc (each id once, as the real one does) and
- * replicates to a client's doc when the test says so.
- */
-class FakeServer {
-  readonly doc = new Y.Doc();
-  readonly state = new PrivateState();
-  /** Ids of the commands applied, in order. */
-  readonly applied: string[] = [];
-  constructor() {
-    initBoardDoc(this.doc, {
-      title: 'T',
-      template: 'blank',
-      now: 0,
-      schemaVersion: BOARD_SCHEMA_VERSION,
-    });
-  }
-  private version() {
-    return { client: this.doc.clientID, clock: Y.getState(this.doc.store, this.doc.clientID) };
-  }
-  apply(env: Envelope): CommandAck {
-    if (this.applied.includes(env.id)) return { ok: true, applied: false, version: this.version() };
-    const parsed = parseEnvelope(env);
-    if (!parsed.ok) return { ok: false, error: parsed.error };
-    let result: ReturnType<typeof applyCommand> = { ok: true };
-    this.doc.transact(() => {
-      result = applyCommand(this.doc, parsed.envelope.command, {
-        now: 1_000,
-        actor: { role: 'facilitator' },
-        view: this.state,
-        emit: (e) => this.state.apply(e),
-      });
-      this.doc.getMap('meta').set('rev', this.applied.length + 1);
-    });
-    const r = result as ReturnType<typeof applyCommand>;
-    if (!r.ok) return { ok: false, error: r.error };
-    this.applied.push(env.id);
-    return { ok: true, applied: true, version: this.version() };
-  }
-  replicateTo(doc: Y.Doc): void {
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(doc)));
-  }
-}
 
 /** A command channel whose answers the test hands out one by one. */
 class FakeChannel implements CommandChannel {
@@ -111,8 +59,12 @@ function memoryStore(): QueueStore & { items: PendingCommand[] } {
   return s;
 }
 
-function setup(store = memoryStore()) {
-  const server = new FakeServer();
+/** Servers started by this test, closed after it. */
+const servers: TestServer[] = [];
+
+async function setup(store = memoryStore()) {
+  const server = await TestServer.start();
+  servers.push(server);
   const channel = new FakeChannel();
   const conn = new BoardConnection({ store, schedule: (fn) => fn() });
   conn.attach(channel, docChannel);
@@ -120,7 +72,7 @@ function setup(store = memoryStore()) {
   /** The server answers the last command sent; the answer reaches the client a tick later. */
   const answer = async (ack?: CommandAck) => {
     const s = channel.last();
-    s.resolve(ack ?? server.apply(s.env));
+    s.resolve(ack ?? (await server.apply(s.env)));
     await Promise.resolve();
   };
   return { server, channel, conn, store, answer };
@@ -129,13 +81,14 @@ function setup(store = memoryStore()) {
 const id = (n: number) => `n${String(n).padStart(19, '0')}`;
 const refusal = (code: ErrorCode): CommandAck => ({ ok: false, error: { code, message: code } });
 
-afterEach(() => {
+afterEach(async () => {
   vi.useRealTimers();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
 describe('BoardConnection: the queue', () => {
   it('keeps commands made offline, shows them at once, and sends them in order when online', async () => {
-    const { channel, conn, answer } = setup();
+    const { channel, conn, answer } = await setup();
     conn.run({ type: 'note.add', id: id(1), x: 0, y: 0, text: 'a' });
     conn.run({ type: 'note.add', id: id(2), x: 200, y: 0, text: 'b' });
     expect(channel.sent).toHaveLength(0);
@@ -153,8 +106,8 @@ describe('BoardConnection: the queue', () => {
     expect(conn.getState().queued).toBe(0);
   });
 
-  it('sends a note written offline and then edited and moved as one command', () => {
-    const { channel, conn } = setup();
+  it('sends a note written offline and then edited and moved as one command', async () => {
+    const { channel, conn } = await setup();
     conn.run({ type: 'note.add', id: id(1), x: 0, y: 0, text: '' });
     conn.run({ type: 'note.update', id: id(1), text: 'written offline', color: 'blue' });
     conn.run({ type: 'note.move', id: id(1), x: 40, y: 50 });
@@ -165,8 +118,8 @@ describe('BoardConnection: the queue', () => {
     ]);
   });
 
-  it('sends nothing for a note deleted before it ever reached the server', () => {
-    const { channel, conn } = setup();
+  it('sends nothing for a note deleted before it ever reached the server', async () => {
+    const { channel, conn } = await setup();
     conn.run({ type: 'note.add', id: id(1), x: 0, y: 0, text: '' });
     expect(conn.run({ type: 'note.delete', id: id(1) })).toBeUndefined();
     expect(conn.getState().queued).toBe(0);
@@ -176,7 +129,7 @@ describe('BoardConnection: the queue', () => {
   });
 
   it('never folds a command into one already on its way', async () => {
-    const { channel, conn, answer } = setup();
+    const { channel, conn, answer } = await setup();
     channel.connect();
     conn.run({ type: 'note.add', id: id(1), x: 0, y: 0, text: '' });
     conn.run({ type: 'note.update', id: id(1), text: 'later' });
@@ -186,12 +139,12 @@ describe('BoardConnection: the queue', () => {
   });
 
   it('resends an unanswered command with the same id after a reconnect, and the server applies it once', async () => {
-    const { server, channel, conn } = setup();
+    const { server, channel, conn } = await setup();
     channel.connect();
     conn.run({ type: 'note.add', id: id(2), x: 0, y: 0, text: 'b' });
     const first = channel.last();
     // The server applied it, but the answer was lost with the connection.
-    server.apply(first.env);
+    await server.apply(first.env);
     channel.connect(false);
     first.reject(new Error('disconnected'));
     await Promise.resolve();
@@ -200,14 +153,14 @@ describe('BoardConnection: the queue', () => {
     channel.connect();
     expect(channel.sent).toHaveLength(2);
     expect(channel.last().env.id).toBe(first.env.id);
-    channel.last().resolve(server.apply(channel.last().env));
+    channel.last().resolve(await server.apply(channel.last().env));
     await Promise.resolve();
     expect(server.applied).toEqual([first.env.id]);
     expect(conn.getState().queued).toBe(0);
   });
 
   it('takes a late answer to an earlier attempt as the answer, and does not send twice after it', async () => {
-    const { server, channel, conn } = setup();
+    const { server, channel, conn } = await setup();
     channel.connect();
     conn.run({ type: 'note.add', id: id(1), x: 0, y: 0, text: 'a' });
     conn.run({ type: 'note.add', id: id(2), x: 0, y: 0, text: 'b' });
@@ -216,22 +169,22 @@ describe('BoardConnection: the queue', () => {
     channel.connect();
     const second = channel.last();
     expect(second.env.id).toBe(first.env.id);
-    first.resolve(server.apply(first.env));
+    first.resolve(await server.apply(first.env));
     await Promise.resolve();
     // The resend is still on its way: nothing else goes until it is answered.
     expect(channel.sent).toHaveLength(2);
-    second.resolve(server.apply(second.env));
+    second.resolve(await server.apply(second.env));
     await Promise.resolve();
     expect(channel.types()).toEqual(['note.add', 'note.add', 'note.add']);
     expect((channel.last().env.command as { id: string }).id).toBe(id(2));
   });
 
-  it('a reload finds what was queued offline, and it is still the user’s own', () => {
+  it('a reload finds what was queued offline, and it is still the user’s own', async () => {
     const store = memoryStore();
-    const { conn } = setup(store);
+    const { conn } = await setup(store);
     conn.run({ type: 'note.add', id: id(6), x: 0, y: 0, text: 'offline' });
     conn.close();
-    const { conn: again, channel } = setup(store);
+    const { conn: again, channel } = await setup(store);
     expect(again.getState().queued).toBe(1);
     expect(again.getState().own.has(id(6))).toBe(true);
     expect(again.getState().board.notes).toMatchObject([{ id: id(6), text: 'offline' }]);
@@ -242,7 +195,7 @@ describe('BoardConnection: the queue', () => {
 
 describe('BoardConnection: refusals', () => {
   it('drops a refused command, reports its code, and stops showing it', async () => {
-    const { channel, conn, answer } = setup();
+    const { channel, conn, answer } = await setup();
     channel.connect();
     conn.run({ type: 'note.add', id: id(4), x: 0, y: 0, text: 'd' });
     await answer(refusal('locked'));
@@ -253,7 +206,7 @@ describe('BoardConnection: refusals', () => {
   });
 
   it('drops what was queued for a note the server refused, and carries on with the rest', async () => {
-    const { channel, conn, answer } = setup();
+    const { channel, conn, answer } = await setup();
     conn.run({ type: 'note.add', id: id(1), x: 0, y: 0, text: 'a' });
     conn.run({ type: 'note.add', id: id(2), x: 0, y: 0, text: 'b' });
     conn.run({ type: 'note.update', id: id(1), text: 'a2' });
@@ -267,8 +220,9 @@ describe('BoardConnection: refusals', () => {
   });
 
   it('retries a command refused as rate limited before anything queued after it', async () => {
-    vi.useFakeTimers();
-    const { channel, conn, answer } = setup();
+    const { channel, conn, answer } = await setup();
+    // Only the engine's waits are faked; the server's own scheduling runs as it does in production.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     channel.connect();
     conn.run({ type: 'note.add', id: id(5), x: 0, y: 0, text: '' });
     conn.run({ type: 'note.update', id: id(5), text: 'e' });
@@ -283,8 +237,9 @@ describe('BoardConnection: refusals', () => {
   });
 
   it('gives up on a command refused as internal after a few retries, and sends what follows', async () => {
-    vi.useFakeTimers();
-    const { channel, conn, answer } = setup();
+    const { channel, conn, answer } = await setup();
+    // Only the engine's waits are faked; the server's own scheduling runs as it does in production.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     channel.connect();
     conn.run({ type: 'note.add', id: id(6), x: 0, y: 0, text: '' });
     conn.run({ type: 'note.add', id: id(8), x: 0, y: 0, text: '' });
@@ -302,7 +257,7 @@ describe('BoardConnection: refusals', () => {
 
 describe('BoardConnection: the optimistic overlay', () => {
   it('keeps a new note’s draft until the replica has the acknowledged version', async () => {
-    const { server, channel, conn, answer } = setup();
+    const { server, channel, conn, answer } = await setup();
     channel.connect();
     conn.run({ type: 'note.add', id: id(3), x: 10, y: 10, text: 'c' });
     await answer();
@@ -313,7 +268,7 @@ describe('BoardConnection: the optimistic overlay', () => {
   });
 
   it('keeps a moved note where it was dropped until the replica has the move', async () => {
-    const { server, channel, conn, answer } = setup();
+    const { server, channel, conn, answer } = await setup();
     channel.connect();
     conn.run({ type: 'note.add', id: id(7), x: 0, y: 0, text: 'm' });
     await answer();
@@ -327,7 +282,7 @@ describe('BoardConnection: the optimistic overlay', () => {
   });
 
   it('shows edited text at once and keeps it through the acknowledgement', async () => {
-    const { server, channel, conn, answer } = setup();
+    const { server, channel, conn, answer } = await setup();
     channel.connect();
     conn.run({ type: 'note.add', id: id(8), x: 0, y: 0, text: '' });
     await answer();
@@ -340,8 +295,8 @@ describe('BoardConnection: the optimistic overlay', () => {
     expect(conn.getState().board.notes[0]).toMatchObject({ text: 'edited', pending: false });
   });
 
-  it('never writes to the replica', () => {
-    const { channel, conn } = setup();
+  it('never writes to the replica', async () => {
+    const { channel, conn } = await setup();
     const before = Y.encodeStateVector(conn.doc);
     channel.connect();
     conn.run({ type: 'note.add', id: id(9), x: 0, y: 0, text: 'x' });

@@ -1,17 +1,7 @@
-/** The keyboard shortcuts, in a dialog opened with "?". */
+/** The keyboard shortcuts (the table in board/shortcuts.ts), in a dialog opened with "?". */
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-
-const SHORTCUTS: [string, string][] = [
-  ['← ↑ → ↓', 'shortcuts.pan'],
-  ['+ / −', 'shortcuts.zoom'],
-  ['0', 'shortcuts.fit'],
-  ['N', 'shortcuts.newNote'],
-  ['L', 'shortcuts.list'],
-  ['Ctrl + Z / Ctrl + Shift + Z', 'shortcuts.undo'],
-  ['Shift + click', 'shortcuts.select'],
-  ['?', 'shortcuts.help'],
-];
+import { SHORTCUT_HELP } from '../board/shortcuts.js';
 
 export function ShortcutHelp({
   onClose,
@@ -38,10 +28,10 @@ export function ShortcutHelp({
       >
         <h2 id="help-title">{t('shortcuts.title')}</h2>
         <dl>
-          {SHORTCUTS.map(([keys, label]) => (
+          {SHORTCUT_HELP.map(({ shows, label }) => (
             <div key={label} className="shortcut">
               <dt>
-                <kbd>{keys}</kbd>
+                <kbd>{shows}</kbd>
               </dt>
               <dd>{t(label)}</dd>
             </div>
