@@ -9,9 +9,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { setupWSConnection } from '@y/websocket-server/utils';
-import { answerMetricsRequests } from './lib/metrics.js';
+import { startMetricsIpc } from '@pajataulu/server/metrics-ipc';
 
-answerMetricsRequests();
+startMetricsIpc();
 const wss = new WebSocketServer({ noServer: true });
 wss.on('connection', (ws, req) => setupWSConnection(ws, req));
 const server = http.createServer((_req, res) => {

@@ -10,6 +10,24 @@ export const METRICS_IPC_ENV = 'PAJATAULU_METRICS_IPC';
 /** Sampling resolution of the event-loop delay histogram. */
 export const LOOP_DELAY_RESOLUTION_MS = 10;
 
+/** What a process reports about itself. */
+export interface ProcessMetrics {
+  /** CPU time used since start, microseconds. */
+  cpuUserUs: number;
+  cpuSystemUs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** Event-loop stalls (delay beyond the sampling interval) since the last reset, milliseconds. */
+  loopMaxMs: number;
+  loopP50Ms: number;
+  loopP95Ms: number;
+  loopP99Ms: number;
+}
+
+/**
+ * Answers metrics requests from the parent process. Used by the server (`main.ts`) and by the
+ * benchmarks' baseline relay, so both report the same figures the same way.
+ */
 export function startMetricsIpc(env: NodeJS.ProcessEnv = process.env): boolean {
   const send = process.send?.bind(process);
   if (env[METRICS_IPC_ENV] !== '1' || !send) return false;
@@ -34,7 +52,7 @@ export function startMetricsIpc(env: NodeJS.ProcessEnv = process.env): boolean {
         loopP50Ms: ms(loop.percentile(50)),
         loopP95Ms: ms(loop.percentile(95)),
         loopP99Ms: ms(loop.percentile(99)),
-      },
+      } satisfies ProcessMetrics,
     });
     if (req.reset === true) loop.reset();
   });

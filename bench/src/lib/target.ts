@@ -6,13 +6,14 @@
  * schema and under a key prefix of its own that are removed again on `close`. The load generator
  * spreads its clients over `urls` and reads the figures of every child.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { environmentWithout, spawnWithPort, type SpawnedServer } from '@pajataulu/server/spawn';
 import { randomId } from '@pajataulu/shared';
 import { METRICS_IPC_ENV, requestMetrics, type ProcessMetrics } from './metrics.js';
 
@@ -60,14 +61,14 @@ export async function startTarget(kind: TargetKind, opts: TargetOptions = {}): P
   if (kind === 'baseline') {
     if (instances !== 1 || opts.cluster)
       throw new Error('the baseline relay runs as one process only');
-    const child = await spawnWithPort(BASELINE_RELAY, { [METRICS_IPC_ENV]: '1' }, opts.profileDir);
+    const child = await spawnServer(BASELINE_RELAY, { [METRICS_IPC_ENV]: '1' }, opts.profileDir);
     return wrap(kind, '1 process', [child]);
   }
   if (!fs.existsSync(SERVER_MAIN))
     throw new Error(`${SERVER_MAIN} is missing: run \`pnpm build\` first`);
   if (instances > 1 || opts.cluster) return startCluster(instances, opts);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pajataulu-bench-'));
-  const child = await spawnWithPort(SERVER_MAIN, serverEnv(dataDir, opts.env), opts.profileDir);
+  const child = await spawnServer(SERVER_MAIN, serverEnv(dataDir, opts.env), opts.profileDir);
   const t = wrap(kind, '1 instance, SQLite', [child]);
   return {
     ...t,
@@ -168,12 +169,10 @@ async function startCluster(instances: number, opts: TargetOptions): Promise<Tar
   let t: Target;
   try {
     // The first instance creates the schema and runs the migrations; the rest start together.
-    spawned.push(await spawnWithPort(SERVER_MAIN, env, opts.profileDir));
+    spawned.push(await spawnServer(SERVER_MAIN, env, opts.profileDir));
     spawned.push(
       ...(await Promise.all(
-        Array.from({ length: instances - 1 }, () =>
-          spawnWithPort(SERVER_MAIN, env, opts.profileDir),
-        ),
+        Array.from({ length: instances - 1 }, () => spawnServer(SERVER_MAIN, env, opts.profileDir)),
       )),
     );
     t = wrap(
@@ -234,45 +233,21 @@ function redact(url: string): string {
   }
 }
 
-interface Spawned {
-  proc: ChildProcess;
-  port: number;
-}
+type Spawned = SpawnedServer;
 
-async function spawnWithPort(
+/** Starts one server (or the baseline relay) with `env` over this environment minus cluster keys. */
+function spawnServer(
   script: string,
   env: Record<string, string>,
   profileDir?: string,
 ): Promise<Spawned> {
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
-  // Cluster settings come from `env` alone, never from this process's environment.
-  const inherited = { ...process.env };
-  for (const k of CLUSTER_ENV_KEYS) delete inherited[k];
-  const proc = spawn(process.execPath, [...profile, script], {
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  return spawnWithPort(script, {
+    // Cluster settings come from `env` alone, never from this process's environment.
+    env: { ...environmentWithout(CLUSTER_ENV_KEYS), ...env },
+    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [],
+    ipc: true,
+    timeoutMs: SERVER_START_TIMEOUT_MS,
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`${path.basename(script)} did not start in time`));
-    }, SERVER_START_TIMEOUT_MS);
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /PORT=(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${path.basename(script)} exited with ${code}`));
-    });
-  });
-  proc.stdout!.resume();
-  return { proc, port };
 }
 
 function wrap(kind: TargetKind, label: string, spawned: Spawned[]): Target {

@@ -2,11 +2,12 @@
  * Starts N instances of the built server as child processes sharing one PostgreSQL and one Redis:
  * a cluster on this machine, for the cluster tests and the load benchmark.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { environmentWithout, spawnWithPort } from '../spawn.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The built server entry point (`pnpm build` first). */
@@ -57,10 +58,13 @@ export async function spawnInstance(env: Record<string, string>): Promise<Cluste
   if (!fs.existsSync(BUILT_MAIN))
     throw new Error(`${BUILT_MAIN} is missing: run \`pnpm build\` first`);
   // Storage and Redis come from `env` alone, never from this process's environment.
-  const inherited = { ...process.env };
-  for (const k of ['DATABASE_URL', 'DATABASE_SCHEMA', 'REDIS_URL', 'REDIS_PREFIX'])
-    delete inherited[k];
-  const proc = spawn(process.execPath, [BUILT_MAIN], {
+  const inherited = environmentWithout([
+    'DATABASE_URL',
+    'DATABASE_SCHEMA',
+    'REDIS_URL',
+    'REDIS_PREFIX',
+  ]);
+  const { proc, port } = await spawnWithPort(BUILT_MAIN, {
     env: {
       ...inherited,
       PORT: '0',
@@ -69,26 +73,7 @@ export async function spawnInstance(env: Record<string, string>): Promise<Cluste
       ...env,
       PAJATAULU_PRINT_PORT: '1',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(
-      () => reject(new Error('instance did not start in time')),
-      INSTANCE_START_TIMEOUT_MS,
-    );
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /PORT=(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`instance exited with ${code}`));
-    });
+    timeoutMs: INSTANCE_START_TIMEOUT_MS,
   });
   return { proc, port, url: `http://127.0.0.1:${port}` };
 }
