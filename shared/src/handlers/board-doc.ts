@@ -83,6 +83,17 @@ export function monthOf(doc: Y.Doc, x: number, y: number): number | null {
   return wheel ? monthAt(wheel, noteCenter(x, y)) : null;
 }
 
+/**
+ * Writes each note's annual-clock month as its place and the wheel decide, where it changed: the
+ * month follows from both, so it is recomputed whenever the wheel appears or moves.
+ */
+export function refreshMonths(doc: Y.Doc): void {
+  notesMap(doc).forEach((n) => {
+    const month = monthOf(doc, n.get('x') as number, n.get('y') as number);
+    if ((n.get('month') ?? null) !== month) n.set('month', month);
+  });
+}
+
 /** Moves a note in the document; its prompt and month are written only when they change. */
 export function placeNote(
   doc: Y.Doc,
@@ -227,4 +238,5 @@ export function insertTemplate(
   if (built.wheel) metaMap(doc).set('wheel', built.wheel);
   if (assignment) metaMap(doc).set('stationAssignment', assignment);
   reassignNotes(doc);
+  if (built.wheel) refreshMonths(doc);
 }

@@ -5,7 +5,14 @@ import type { CommandOf } from '../commands.js';
 import { promptContains } from '../geometry.js';
 import { MAX_PROMPTS_PER_BOARD } from '../limits.js';
 import { ErrorCode } from '../protocol.js';
-import { clampCoord, createdAt, monthOf, newPrompt, reassignNotes, reveal } from './board-doc.js';
+import {
+  clampCoord,
+  createdAt,
+  newPrompt,
+  reassignNotes,
+  refreshMonths,
+  reveal,
+} from './board-doc.js';
 import { defineHandler, plan, refuse, type WriteContext } from './handler.js';
 
 export const promptAdd = defineHandler('prompt.add', {
@@ -32,19 +39,16 @@ function carry(doc: Y.Doc, id: string, dx: number, dy: number, ctx: WriteContext
   const m = promptsMap(doc).get(id)!;
   const wheel = readMeta(doc).wheel;
   const old = { x: (m.get('x') as number) - dx, y: (m.get('y') as number) - dy };
-  if (wheel && promptContains({ ...readPrompt(id, m), ...old }, wheel)) {
-    metaMap(doc).set('wheel', { ...wheel, x: wheel.x + dx, y: wheel.y + dy });
-  }
+  const wheelMoves = wheel !== null && promptContains({ ...readPrompt(id, m), ...old }, wheel);
+  if (wheelMoves) metaMap(doc).set('wheel', { ...wheel, x: wheel.x + dx, y: wheel.y + dy });
   // A prompt carries its notes along, as a frame does.
   notesMap(doc).forEach((n) => {
     if (n.get('promptId') !== id) return;
-    const x = clampCoord((n.get('x') as number) + dx);
-    const y = clampCoord((n.get('y') as number) + dy);
-    n.set('x', x);
-    n.set('y', y);
-    const month = monthOf(doc, x, y);
-    if ((n.get('month') ?? null) !== month) n.set('month', month);
+    n.set('x', clampCoord((n.get('x') as number) + dx));
+    n.set('y', clampCoord((n.get('y') as number) + dy));
   });
+  // Notes moved, or the wheel under others did.
+  refreshMonths(doc);
   for (const rec of ctx.view.offstageNotes()) {
     if (rec.promptId !== id) continue;
     const note = { ...rec, x: clampCoord(rec.x + dx), y: clampCoord(rec.y + dy) };
