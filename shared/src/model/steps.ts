@@ -106,7 +106,7 @@ const voteStart = fc
 const commandArb: fc.Arbitrary<CommandInput> = fc.oneof(
   {
     arbitrary: fc
-      .record({ id: noteId, x: coord, y: coord, text, color: opt(pick(NOTE_COLORS)) })
+      .record({ id: newNoteId, x: coord, y: coord, text, color: opt(pick(NOTE_COLORS)) })
       .map((c) => defined({ type: 'note.add' as const, ...c })),
     weight: 10,
   },
