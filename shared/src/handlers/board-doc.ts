@@ -17,8 +17,8 @@ import { noteCenter, promptAt, promptContains } from '../geometry.js';
 import { randomId } from '../ids.js';
 import { MAX_COORDINATE } from '../limits.js';
 import type { OffstageRecord, PrivateView } from '../private-state.js';
-import { ErrorCode } from '../protocol.js';
-import type { BuiltTemplate } from '../templates.js';
+import { ErrorCode, type OffstageNote } from '../protocol.js';
+import type { BuiltTemplate, TemplatePrompt } from '../templates.js';
 import { monthAt } from '../wheel.js';
 import { groupVisible, voteTotals, type VoteTotals } from './derive.js';
 import {
@@ -114,14 +114,8 @@ export function isPrivateWriting(doc: Y.Doc, promptId: string | null): boolean {
   return promptId !== null && promptsMap(doc).get(promptId)?.get('privateWriting') === true;
 }
 
-export interface NoteFields {
-  promptId: string | null;
-  text: string;
-  x: number;
-  y: number;
-  color: string;
-  createdAt: number;
-}
+/** What a note is, apart from its id and its counts. */
+export type NoteFields = Omit<OffstageNote, 'id' | 'state'>;
 
 /**
  * Writes a note into the document with exactly the author facts the board may show. Its counts
@@ -137,22 +131,23 @@ export function insertNote(
   totals: VoteTotals = voteTotals(doc, view),
   cluster: string | null = null,
 ): void {
-  const m = new Y.Map<unknown>();
-  m.set('promptId', f.promptId);
-  m.set('text', f.text);
-  m.set('x', f.x);
-  m.set('y', f.y);
-  m.set('color', f.color);
-  m.set('createdAt', f.createdAt);
-  m.set('group', groupVisible(doc, view, author.group) ? author.group : null);
   const named = metaMap(doc).get('mode') === 'named';
   const pid = author.participantId;
-  m.set('author', named && pid ? (view.participant(pid)?.name ?? null) : null);
-  m.set('month', monthOf(doc, f.x, f.y));
-  m.set('reactions', view.reactionCounts(id));
-  m.set('votes', totals.of(id));
-  m.set('cluster', cluster !== null && clustersMap(doc).has(cluster) ? cluster : null);
-  notesMap(doc).set(id, m);
+  const record = {
+    promptId: f.promptId,
+    text: f.text,
+    x: f.x,
+    y: f.y,
+    color: f.color,
+    createdAt: f.createdAt,
+    group: groupVisible(doc, view, author.group) ? author.group : null,
+    author: named && pid ? (view.participant(pid)?.name ?? null) : null,
+    month: monthOf(doc, f.x, f.y),
+    reactions: view.reactionCounts(id),
+    votes: totals.of(id),
+    cluster: cluster !== null && clustersMap(doc).has(cluster) ? cluster : null,
+  };
+  notesMap(doc).set(id, new Y.Map<unknown>(Object.entries(record)));
 }
 
 /** Puts an offstage note into the document where it lies now, and out of the offstage set. */
@@ -197,29 +192,14 @@ export function reassignNotes(doc: Y.Doc): void {
 }
 
 /** A new prompt record with the fields every prompt has. */
-export function newPrompt(p: {
-  title: string;
-  description: string;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  createdAt: number;
-  station: number | null;
-}): RecordMap {
-  const m = new Y.Map<unknown>();
-  m.set('title', p.title);
-  m.set('description', p.description);
-  m.set('x', p.x);
-  m.set('y', p.y);
-  m.set('w', p.w);
-  m.set('h', p.h);
-  m.set('createdAt', p.createdAt);
-  m.set('locked', false);
-  m.set('privateWriting', false);
-  m.set('waiting', 0);
-  m.set('station', p.station);
-  return m;
+export function newPrompt(
+  p: Omit<TemplatePrompt, 'station'> & { createdAt: number; station: number | null },
+): RecordMap {
+  const { title, description, x, y, w, h, createdAt, station } = p;
+  const fresh = { locked: false, privateWriting: false, waiting: 0 };
+  return new Y.Map<unknown>(
+    Object.entries({ title, description, x, y, w, h, createdAt, ...fresh, station }),
+  );
 }
 
 /** Adds a built template's prompts (and wheel) to the document. */

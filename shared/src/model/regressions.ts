@@ -12,7 +12,23 @@ export interface ModelRegression {
   workshop: Workshop;
 }
 
-const ALL_JOINED = ['g1', 'g1', 'g2', null, 'g1'] as const;
+/** A blank anonymous board with everyone joined (or, with `late`, nobody), and these steps. */
+function workshop(
+  steps: Workshop['steps'],
+  o: { joined?: 'late'; groupThreshold?: number } = {},
+): Workshop {
+  const joined =
+    o.joined === 'late' ? Array<'late'>(5).fill('late') : ['g1', 'g1', 'g2', null, 'g1'];
+  return {
+    template: 'blank',
+    mode: 'anonymous',
+    groupThreshold: o.groupThreshold ?? 3,
+    stations: 2,
+    assignment: 'self',
+    joined: joined as Workshop['joined'],
+    steps,
+  };
+}
 const note = (i: number) => `n${i}`.padEnd(20, '0');
 const round = (i: number) => `r${i}`.padEnd(20, '0');
 
@@ -21,14 +37,8 @@ export const MODEL_REGRESSIONS: ModelRegression[] = [
     name: 'wheel-inserted-over-notes',
     description:
       'an annual clock inserted under existing notes left their month empty; months follow the wheel now',
-    workshop: {
-      template: 'blank',
-      mode: 'anonymous',
-      groupThreshold: 1,
-      stations: 2,
-      assignment: 'self',
-      joined: ['late', 'late', 'late', 'late', 'late'],
-      steps: [
+    workshop: workshop(
+      [
         {
           kind: 'command',
           actor: 'facilitator',
@@ -42,103 +52,88 @@ export const MODEL_REGRESSIONS: ModelRegression[] = [
           advance: 0,
         },
       ],
-    },
+      { joined: 'late', groupThreshold: 1 },
+    ),
   },
   {
     name: 'hidden-note-total-after-withheld-round',
     description:
       'a note hidden while a round withheld its totals came back without the total the round gave it at its end',
-    workshop: {
-      template: 'blank',
-      mode: 'anonymous',
-      groupThreshold: 3,
-      stations: 2,
-      assignment: 'self',
-      joined: [...ALL_JOINED],
-      steps: [
-        {
-          kind: 'command',
-          actor: 'facilitator',
-          command: { type: 'note.add', id: note(0), x: 0, y: 0, text: 'a' },
-          advance: 0,
+    workshop: workshop([
+      {
+        kind: 'command',
+        actor: 'facilitator',
+        command: { type: 'note.add', id: note(0), x: 0, y: 0, text: 'a' },
+        advance: 0,
+      },
+      {
+        kind: 'command',
+        actor: 'facilitator',
+        command: {
+          type: 'vote.start',
+          roundId: round(0),
+          dots: 3,
+          maxPerNote: 2,
+          showTotals: false,
         },
-        {
-          kind: 'command',
-          actor: 'facilitator',
-          command: {
-            type: 'vote.start',
-            roundId: round(0),
-            dots: 3,
-            maxPerNote: 2,
-            showTotals: false,
-          },
-          advance: 0,
-        },
-        {
-          kind: 'command',
-          actor: 0,
-          command: { type: 'vote.cast', roundId: round(0), noteId: note(0) },
-          advance: 10,
-        },
-        {
-          kind: 'command',
-          actor: 'facilitator',
-          command: { type: 'note.hide', id: note(0) },
-          advance: 10,
-        },
-        {
-          kind: 'command',
-          actor: 'facilitator',
-          command: { type: 'vote.end', roundId: round(0) },
-          advance: 10,
-        },
-        {
-          kind: 'command',
-          actor: 'facilitator',
-          command: { type: 'note.unhide', id: note(0) },
-          advance: 10,
-        },
-      ],
-    },
+        advance: 0,
+      },
+      {
+        kind: 'command',
+        actor: 0,
+        command: { type: 'vote.cast', roundId: round(0), noteId: note(0) },
+        advance: 10,
+      },
+      {
+        kind: 'command',
+        actor: 'facilitator',
+        command: { type: 'note.hide', id: note(0) },
+        advance: 10,
+      },
+      {
+        kind: 'command',
+        actor: 'facilitator',
+        command: { type: 'vote.end', roundId: round(0) },
+        advance: 10,
+      },
+      {
+        kind: 'command',
+        actor: 'facilitator',
+        command: { type: 'note.unhide', id: note(0) },
+        advance: 10,
+      },
+    ]),
   },
   {
     name: 'note-re-added-after-delete-keeps-its-reactions',
     description:
       'a note re-added under its id (an undo of its delete) showed no reactions while the reactions given to it were still counted',
-    workshop: {
-      template: 'blank',
-      mode: 'anonymous',
-      groupThreshold: 3,
-      stations: 2,
-      assignment: 'self',
-      joined: [...ALL_JOINED],
-      steps: [
-        {
-          kind: 'command',
-          actor: 0,
-          command: { type: 'note.add', id: note(1), x: 0, y: 0, text: 'b' },
-          advance: 0,
-        },
-        {
-          kind: 'command',
-          actor: 1,
-          command: { type: 'reaction.toggle', noteId: note(1), reaction: 'heart' },
-          advance: 10,
-        },
-        { kind: 'command', actor: 0, command: { type: 'note.delete', id: note(1) }, advance: 10 },
-        {
-          kind: 'command',
-          actor: 0,
-          command: { type: 'note.add', id: note(1), x: 0, y: 0, text: 'b' },
-          advance: 10,
-        },
-        {
-          kind: 'command',
-          actor: 1,
-          command: { type: 'reaction.toggle', noteId: note(1), reaction: 'heart' },
-          advance: 10,
-        },
-      ],
-    },
+    workshop: workshop([
+      {
+        kind: 'command',
+        actor: 0,
+        command: { type: 'note.add', id: note(1), x: 0, y: 0, text: 'b' },
+        advance: 0,
+      },
+      {
+        kind: 'command',
+        actor: 1,
+        command: { type: 'reaction.toggle', noteId: note(1), reaction: 'heart' },
+        advance: 10,
+      },
+      { kind: 'command', actor: 0, command: { type: 'note.delete', id: note(1) }, advance: 10 },
+      {
+        kind: 'command',
+        actor: 0,
+        command: { type: 'note.add', id: note(1), x: 0, y: 0, text: 'b' },
+        advance: 10,
+      },
+      {
+        kind: 'command',
+        actor: 1,
+        command: { type: 'reaction.toggle', noteId: note(1), reaction: 'heart' },
+        advance: 10,
+      },
+    ]),
   },
 ];

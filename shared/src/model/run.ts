@@ -204,7 +204,9 @@ export function runWorkshop(w: Workshop, stats: RunStats = newStats()): ModelBoa
       const outcome = r.ok ? `${c.type} applied` : `${c.type} ${r.code}`;
       stats.byOutcome.set(outcome, (stats.byOutcome.get(outcome) ?? 0) + 1);
       fail(i, r.violations);
-      if (r.ok && c.type === 'vote.retract')
+      // A refusal was just shown to change nothing, so the invariants stand as they were.
+      if (!r.ok) continue;
+      if (c.type === 'vote.retract')
         retract = {
           roundId: c.roundId,
           noteId: c.noteId,
