@@ -20,7 +20,7 @@ import type { OffstageRecord, PrivateView } from '../private-state.js';
 import { ErrorCode, type OffstageNote } from '../protocol.js';
 import type { BuiltTemplate, TemplatePrompt } from '../templates.js';
 import { monthAt } from '../wheel.js';
-import { groupVisible, voteTotals, type VoteTotals } from './derive.js';
+import { groupVisible, noteTotals, voteTotals, type VoteTotals } from './derive.js';
 import {
   refuse,
   type Actor,
@@ -128,7 +128,7 @@ export function insertNote(
   id: string,
   f: NoteFields,
   author: { participantId: string | null; group: string | null },
-  totals: VoteTotals = voteTotals(doc, view),
+  totals: VoteTotals = noteTotals(doc, view),
   cluster: string | null = null,
 ): void {
   const named = metaMap(doc).get('mode') === 'named';

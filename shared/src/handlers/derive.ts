@@ -45,11 +45,26 @@ export function roundTotals(view: PrivateView, roundId: string): Map<string, num
   return totals;
 }
 
-/** The vote totals a note shows, per round; each round is summed once, when first asked. */
+/** The vote totals notes show, per round whose totals are shown. */
 export interface VoteTotals {
   of(noteId: string): Record<string, number>;
 }
 
+/** Totals for one note at a time: each call sums that note's dots in every shown round. */
+export function noteTotals(doc: Y.Doc, view: PrivateView): VoteTotals {
+  return {
+    of(noteId) {
+      const out: Record<string, number> = {};
+      roundsMap(doc).forEach((r) => {
+        const n = totalsShown(r) ? noteRoundTotal(view, r.id, noteId) : 0;
+        if (n > 0) out[r.id] = n;
+      });
+      return out;
+    },
+  };
+}
+
+/** Totals for many notes: every shown round is summed once, when first asked. */
 export function voteTotals(doc: Y.Doc, view: PrivateView): VoteTotals {
   let rounds: Map<string, Map<string, number>> | undefined;
   return {

@@ -17,7 +17,7 @@ import {
   type Located,
   type NoteFields,
 } from './board-doc.js';
-import { voteTotals } from './derive.js';
+import { noteTotals } from './derive.js';
 import { defineHandler, plan, refuse, type CheckContext, type Checked } from './handler.js';
 
 /** Finds the note a command names and checks that the actor may change it. */
@@ -165,6 +165,6 @@ export const noteUnhide = defineHandler('note.unhide', {
   },
   apply(doc, rec, ctx) {
     // Reactions and votes were counted server-side all along; the note shows them again.
-    bringOnstage(doc, ctx, rec, voteTotals(doc, ctx.view));
+    bringOnstage(doc, ctx, rec, noteTotals(doc, ctx.view));
   },
 });

@@ -77,11 +77,11 @@ function dotHandler<K extends 'vote.cast' | 'vote.retract'>(type: K) {
         if (onNote >= round.maxPerNote)
           return refuse(ErrorCode.VoteBudget, 'most dots on this note already');
       } else if (onNote === 0) return refuse(ErrorCode.NotFound, 'no dot on this note');
-      return plan({ ...t.plan, delta: type === 'vote.cast' ? 1 : -1 });
+      const delta: 1 | -1 = type === 'vote.cast' ? 1 : -1;
+      return plan({ ...t.plan, delta });
     },
     apply(_doc, { round, note, noteId, participantId, delta }, ctx) {
-      const d = delta === 1 ? 1 : -1;
-      ctx.emit({ kind: 'vote', roundId: round.id, participantId, noteId, delta: d });
+      ctx.emit({ kind: 'vote', roundId: round.id, participantId, noteId, delta });
       if (round.showTotals)
         writeRoundTotal(note, round.id, noteRoundTotal(ctx.view, round.id, noteId));
     },

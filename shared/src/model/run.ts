@@ -14,7 +14,10 @@ import {
   type Actor,
 } from '../apply.js';
 import { BOARD_SCHEMA_VERSION, listNotes, listPrompts, listRounds, readMeta } from '../board.js';
-import { COMMAND_SCHEMAS, type Command, type CommandInput } from '../commands.js';
+import { COMMAND_SCHEMAS, type Command, type CommandInput, type CommandType } from '../commands.js';
+import type { AnyHandler } from '../handlers/handler.js';
+import { HANDLERS } from '../handlers/index.js';
+import { PERMISSIONS } from '../permissions.js';
 import { PrivateState, type PrivateEffect } from '../private-state.js';
 import { buildTemplate } from '../templates.js';
 import { checkInvariants, dotsNeverLost, dotsOf, leaks, type Violation } from './invariants.js';
@@ -125,7 +128,10 @@ function join(b: ModelBoard, i: number, group: string | null): void {
     b.doc.transact(() => refreshGroupTags(b.doc, b.state));
 }
 
-/** Runs one command; a refusal must leave the document and the private state as they were. */
+/**
+ * Runs one command; its check step alone, and a refusal, must leave the document and the private
+ * state as they were.
+ */
 function command(
   b: ModelBoard,
   actor: Actor,
@@ -133,6 +139,17 @@ function command(
 ): { ok: boolean; code: string; effects: PrivateEffect[]; violations: Violation[] } {
   const docBefore = Y.encodeStateAsUpdate(b.doc);
   const stateBefore = privateSnapshot(b.state);
+  const violations: Violation[] = [];
+  // A check step only reads, whatever it decides: run alone, it leaves everything as it was.
+  const grant = PERMISSIONS[c.type][actor.role];
+  if (grant !== 'never') {
+    const handler = HANDLERS[c.type] as unknown as AnyHandler<CommandType>;
+    b.doc.transact(() => handler.check(b.doc, c, { now: b.now, actor, grant, view: b.state }));
+    if (!sameBytes(docBefore, Y.encodeStateAsUpdate(b.doc)))
+      violations.push(`the check of ${c.type} wrote the document`);
+    if (stateBefore !== privateSnapshot(b.state))
+      violations.push(`the check of ${c.type} changed the private state`);
+  }
   const effects: PrivateEffect[] = [];
   let result: ReturnType<typeof applyCommand> = { ok: true };
   b.doc.transact(() => {
@@ -147,7 +164,6 @@ function command(
     });
   });
   const r = result as ReturnType<typeof applyCommand>;
-  const violations: Violation[] = [];
   if (!r.ok) {
     if (effects.length > 0)
       violations.push(`refused ${c.type} (${r.error.code}) emitted ${effects.length} effects`);
