@@ -179,6 +179,13 @@ const commandArb: fc.Arbitrary<CommandInput> = fc.oneof(
     weight: 2,
   },
   {
+    arbitrary: pick(['A', 'b']).map((c) => ({
+      type: 'board.rotateKey' as const,
+      key: c.repeat(43),
+    })),
+    weight: 1,
+  },
+  {
     arbitrary: pick(['timer.start', 'timer.pause', 'timer.stop'] as const).map((type) => ({
       type,
     })),
