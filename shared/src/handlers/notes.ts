@@ -137,6 +137,8 @@ function hiddenRecord(id: string, m: RecordMap, ctx: CheckContext): OffstageReco
     state: 'hidden',
     participantId: ctx.view.author(id) ?? null,
     group: ctx.view.noteGroup(id),
+    // Stored records carry the counts as they were; on unhide the counts are derived again from
+    // who gave what, and only the cluster is taken from here.
     kept: {
       reactions: { ...(m.get('reactions') as Record<string, number> | undefined) },
       votes: { ...(m.get('votes') as Record<string, number> | undefined) },
