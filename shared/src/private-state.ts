@@ -63,6 +63,8 @@ export interface PrivateView {
   hasReacted(noteId: string, reaction: string, actor: string): boolean;
   /** The reactions `actor` gave, per note (notes without any left out). */
   reactionsBy(actor: string): Map<string, string[]>;
+  /** How many gave each reaction to a note (reactions nobody gave left out). */
+  reactionCounts(noteId: string): Record<string, number>;
   /** A participant's station (a prompt id), if they have one. */
   stationOf(participantId: string): string | undefined;
   /** Participants per station, and per station and group. */
@@ -116,6 +118,14 @@ export class PrivateState implements PrivateView {
         .filter((k) => k.endsWith(suffix))
         .map((k) => k.slice(0, -suffix.length));
       if (mine.length > 0) out.set(noteId, mine.sort());
+    }
+    return out;
+  }
+  reactionCounts(noteId: string): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const key of this.reactions.get(noteId) ?? []) {
+      const reaction = key.slice(0, key.indexOf('\u0000'));
+      out[reaction] = (out[reaction] ?? 0) + 1;
     }
     return out;
   }
