@@ -340,6 +340,27 @@ export function readPrompt(id: string, m: RecordMap): Prompt {
   };
 }
 
+/**
+ * A note with every field at its default (no prompt, no text, the default colour, no counts), as
+ * `note.add` would make it, with `fields` laid over: the one place the shape of a new note is
+ * spelled out.
+ */
+export function newNote(fields: Pick<Note, 'id' | 'x' | 'y'> & Partial<Note>): Note {
+  return {
+    promptId: null,
+    text: '',
+    color: DEFAULT_NOTE_COLOR,
+    createdAt: 0,
+    group: null,
+    author: null,
+    month: null,
+    reactions: {},
+    votes: {},
+    cluster: null,
+    ...fields,
+  };
+}
+
 /** Reads one note record. */
 export function readNote(id: string, m: RecordMap): Note {
   const promptId = m.get('promptId');

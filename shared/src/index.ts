@@ -92,6 +92,7 @@ export {
   readMeta,
   readPrompt,
   readNote,
+  newNote,
   getPrompt,
   getNote,
   listPrompts,

@@ -3,7 +3,13 @@ import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { PROTOCOL_VERSION, randomId, syncSubprotocols, type CommandAck } from '@pajataulu/shared';
+import {
+  newNote,
+  PROTOCOL_VERSION,
+  randomId,
+  syncSubprotocols,
+  type CommandAck,
+} from '@pajataulu/shared';
 import type { TargetKind } from './target.js';
 import { sleep } from './stats.js';
 
@@ -158,18 +164,7 @@ export async function seedPajataulu(url: string, n: number): Promise<CreatedBoar
   if (res.status !== 200) throw new Error(`export: HTTP ${res.status}`);
   const backup = (await res.json()) as { board: { notes: unknown[] } };
   for (let i = 0; i < n; i++) {
-    backup.board.notes.push({
-      ...seedNote(i),
-      promptId: null,
-      color: 'yellow',
-      createdAt: 0,
-      group: null,
-      author: null,
-      month: null,
-      reactions: {},
-      votes: {},
-      cluster: null,
-    });
+    backup.board.notes.push(newNote({ ...seedNote(i), color: 'yellow' }));
   }
   const imported = await fetch(`${url}/api/boards/import`, {
     method: 'POST',

@@ -5,6 +5,7 @@
  */
 import {
   DEFAULT_NOTE_COLOR,
+  newNote,
   type BoardState,
   type CommandInput,
   type Note,
@@ -25,21 +26,7 @@ export interface ViewBoard extends Omit<BoardState, 'notes'> {
 }
 
 function blankNote(id: string, x: number, y: number): Note {
-  return {
-    id,
-    promptId: null,
-    text: '',
-    x,
-    y,
-    color: DEFAULT_NOTE_COLOR,
-    createdAt: Date.now(),
-    group: null,
-    author: null,
-    month: null,
-    reactions: {},
-    votes: {},
-    cluster: null,
-  };
+  return newNote({ id, x, y, createdAt: Date.now() });
 }
 
 function fromOffstage(n: OffstageNote): ViewNote {

@@ -17,6 +17,7 @@ import {
   initBoardDoc,
   NOTE_COLORS,
   NOTE_SIZE,
+  newNote,
   readBoard,
   type BoardState,
   type Note,
@@ -74,7 +75,7 @@ function bigBoard(notes: number): BoardState {
   const list: Note[] = Array.from({ length: notes }, (_, i) => {
     const p = prompts[Math.floor(i / perPrompt)]!;
     const k = i % perPrompt;
-    return {
+    return newNote({
       id: `n${i}`,
       promptId: p.id,
       text: Array.from({ length: 4 + (i % 9) }, (_, j) => WORDS[(i + j) % WORDS.length]).join(' '),
@@ -83,12 +84,8 @@ function bigBoard(notes: number): BoardState {
       color: NOTE_COLORS[i % NOTE_COLORS.length]!,
       createdAt: i,
       group: ['g1', 'g2', 'g3', null][i % 4]!,
-      author: null,
-      month: null,
       reactions: i % 5 === 0 ? { heart: 2 } : {},
-      votes: {},
-      cluster: null,
-    };
+    });
   });
   return { ...base, prompts, notes: list };
 }
