@@ -1,6 +1,7 @@
 /**
- * The HTTP API: create a board, look one up by its join code, join it as a participant.
- * Bodies are validated with zod; every error is `{ error: { code, message } }` with a status.
+ * The HTTP API: create a board, look one up by its join code, join it as a participant, import a
+ * backup as a new board; exports are in `export-routes.ts`. Bodies are validated with zod; every
+ * error is `{ error: { code, message } }` with a status (`errors.ts`).
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import * as Y from 'yjs';
@@ -25,9 +26,6 @@ import {
   MAX_GROUP_THRESHOLD,
   MAX_GROUPS_PER_BOARD,
   MAX_HTTP_BODY_BYTES,
-  MAX_EXPORT_SCALE,
-  MIN_EXPORT_SCALE,
-  promptsMap,
   MIN_GROUP_THRESHOLD,
   newJoinCode,
   newSecret,
@@ -36,22 +34,13 @@ import {
   withinCodeUnits,
   randomId,
   readMeta,
-  type Locale,
   TEMPLATES,
-  type ProtocolError,
 } from '@pajataulu/shared';
-import { hashSecret, secretMatches } from '../crypto.js';
+import { hashSecret } from '../crypto.js';
 import { createLogger } from '../log.js';
 import type { BoardRegistry } from '../board/registry.js';
 import { clientAddress as address, type Limits } from '../limits.js';
-import {
-  Exporter,
-  ExportAbortedError,
-  ExportBusyError,
-  ExportPendingError,
-  ExportRefusedError,
-} from '../export/exporter.js';
-import { PAPER_SIZES, PDF_LAYOUTS, type WorkerJob } from '../export/options.js';
+import { Exporter } from '../export/exporter.js';
 import { JoinCodeTakenError, type BoardRecord, type Storage } from '../storage/storage.js';
 import {
   BodyIncompleteError,
@@ -65,27 +54,12 @@ import {
   readBody,
 } from './importer.js';
 import { CoreSlot } from '../core-slot.js';
+import { sendError, zodError } from './errors.js';
+import { addExportRoutes } from './export-routes.js';
 
 const log = createLogger('http');
 
 export { MAX_IMPORT_BYTES };
-/** The content type of each file an export worker makes. */
-const CONTENT_TYPES = {
-  backup: 'application/json; charset=utf-8',
-  png: 'image/png',
-  pdf: 'application/pdf',
-  csv: 'text/csv; charset=utf-8',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-} as const;
-/** What a board can be exported as over HTTP. */
-const EXPORT_FORMATS: ReadonlySet<string> = new Set(['json', 'csv', 'xlsx', 'png', 'pdf']);
-
-const PictureQuery = z.object({
-  scale: z.coerce.number().min(MIN_EXPORT_SCALE).max(MAX_EXPORT_SCALE).default(1),
-  prompt: z.string().max(64).optional(),
-  paper: z.enum(PAPER_SIZES).default('a4'),
-  pages: z.enum(PDF_LAYOUTS).default('board'),
-});
 
 /** Attempts at drawing a free join code before giving up. */
 export const JOIN_CODE_ATTEMPTS = 8;
@@ -129,50 +103,6 @@ const JoinBody = z.strictObject({
   name: trimmed(MAX_DISPLAY_NAME_LENGTH).optional(),
   group: z.string().max(64).nullable().optional(),
 });
-
-const STATUS: Record<ErrorCode, number> = {
-  [ErrorCode.InvalidMessage]: 400,
-  [ErrorCode.UnknownCommand]: 400,
-  [ErrorCode.InvalidCommand]: 400,
-  [ErrorCode.TextTooLong]: 400,
-  [ErrorCode.NotFound]: 404,
-  [ErrorCode.BoardNotFound]: 404,
-  [ErrorCode.AlreadyExists]: 409,
-  [ErrorCode.Forbidden]: 403,
-  [ErrorCode.Locked]: 423,
-  [ErrorCode.RoundClosed]: 409,
-  [ErrorCode.VoteBudget]: 409,
-  [ErrorCode.NotVotable]: 409,
-  [ErrorCode.Unauthorized]: 401,
-  [ErrorCode.LimitReached]: 409,
-  [ErrorCode.RateLimited]: 429,
-  [ErrorCode.MessageTooLarge]: 413,
-  [ErrorCode.ExportTooLarge]: 413,
-  [ErrorCode.ProtocolMismatch]: 426,
-  [ErrorCode.Unavailable]: 503,
-  [ErrorCode.Internal]: 500,
-};
-
-/** Sends a typed error. */
-export function sendError(
-  res: Response,
-  code: ErrorCode,
-  message: string,
-  extra: Pick<ProtocolError, 'maxScale'> = {},
-): void {
-  const error: ProtocolError = { code, message, ...extra };
-  res.status(STATUS[code]).json({ error });
-}
-
-function zodError(res: Response, e: z.ZodError): void {
-  const first = e.issues[0];
-  const field = first?.path.join('.') ?? '';
-  if (first?.code === 'too_big' && (field === 'title' || field === 'name')) {
-    sendError(res, ErrorCode.TextTooLong, `${field}: ${first.message}`);
-    return;
-  }
-  sendError(res, ErrorCode.InvalidMessage, `${field || '(body)'}: ${first?.message ?? 'invalid'}`);
-}
 
 export interface ApiOptions {
   storage: Storage;
@@ -356,122 +286,7 @@ export function createApi({
     });
   });
 
-  /** The board, if the request carries its facilitator key in a Bearer header. */
-  async function facilitatorBoard(req: Request, res: Response): Promise<BoardRecord | undefined> {
-    const board = await storage.getBoard(String(req.params['id'] ?? ''));
-    if (!board) {
-      sendError(res, ErrorCode.BoardNotFound, 'no such board');
-      return undefined;
-    }
-    // Header only: a key in the address would end up in logs and browser history.
-    const key = /^Bearer\s+(\S+)$/.exec(req.get('authorization') ?? '')?.[1];
-    if (!key || !secretMatches(key, board.facilitatorKeyHash)) {
-      sendError(res, ErrorCode.Unauthorized, 'the facilitator key is missing or wrong');
-      return undefined;
-    }
-    return board;
-  }
-
-  api.get('/boards/:id/export.:format', async (req, res) => {
-    const format = String(req.params['format']);
-    if (!EXPORT_FORMATS.has(format))
-      return sendError(res, ErrorCode.NotFound, 'formats: json, csv, xlsx, png, pdf');
-    const board = await facilitatorBoard(req, res);
-    if (!board) return;
-    const lang = (LOCALES as readonly string[]).includes(String(req.query['lang']))
-      ? (req.query['lang'] as Locale)
-      : DEFAULT_LOCALE;
-    const live = await registry.get(board.id);
-    // Export what is committed, nothing half-applied, including other instances' latest batches.
-    await live.fresh();
-    await new Promise<void>((resolve) => live.whenCommitted(resolve));
-    const name = `pajataulu-${board.code}`;
-    res.setHeader('Cache-Control', 'no-store');
-    if (format === 'json') {
-      // Written in the export worker: the backup of a large board is megabytes of JSON.
-      const job: WorkerJob = {
-        kind: 'backup',
-        update: Y.encodeStateAsUpdate(live.doc),
-        now: Date.now(),
-      };
-      await sendFromWorker(res, job, `${name}.json`, board.id);
-      return;
-    }
-    if (format === 'png' || format === 'pdf') {
-      const query = PictureQuery.safeParse(req.query);
-      if (!query.success) return zodError(res, query.error);
-      const q = query.data;
-      if (q.prompt !== undefined && !promptsMap(live.doc).has(q.prompt))
-        return sendError(
-          res,
-          ErrorCode.InvalidMessage,
-          `prompt: no prompt ${q.prompt} on this board`,
-        );
-      const common = { update: Y.encodeStateAsUpdate(live.doc), locale: lang, now: Date.now() };
-      const job: WorkerJob =
-        format === 'png'
-          ? { kind: 'png', ...common, scale: q.scale, ...(q.prompt ? { promptId: q.prompt } : {}) }
-          : { kind: 'pdf', ...common, paper: q.paper, layout: q.pages };
-      await sendFromWorker(res, job, `${name}.${format}`, board.id);
-      return;
-    }
-    // The table is made in a worker too: a spreadsheet of thousands of notes takes seconds.
-    const job: WorkerJob = {
-      kind: 'table',
-      update: Y.encodeStateAsUpdate(live.doc),
-      locale: lang,
-      format: format === 'csv' ? 'csv' : 'xlsx',
-      sheet: board.code,
-    };
-    await sendFromWorker(res, job, `${name}.${format}`, board.id);
-  });
-
-  /** Streams a file from an export worker; errors before the first byte are typed responses. */
-  async function sendFromWorker(
-    res: Response,
-    job: WorkerJob,
-    filename: string,
-    boardId: string,
-  ): Promise<void> {
-    let started = false;
-    // A client that goes away stops its export, queued or drawing.
-    const gone = new AbortController();
-    res.on('close', () => gone.abort());
-    try {
-      await exporter.run(
-        job,
-        {
-          start: (size) => {
-            started = true;
-            res.status(200);
-            res.type(CONTENT_TYPES[job.kind === 'table' ? job.format : job.kind]);
-            res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
-            if (job.kind === 'png') res.setHeader('X-Image-Size', `${size.width}x${size.height}`);
-          },
-          chunk: (bytes) => res.write(bytes),
-          onDrain: (fn) => res.on('drain', fn),
-        },
-        gone.signal,
-        boardId,
-      );
-      res.end();
-    } catch (err) {
-      if (err instanceof ExportAbortedError && res.destroyed) {
-        log.info('export stopped: the client went away');
-      } else if (started) {
-        // Headers are gone: cut the response so the client sees a broken download, not a short file.
-        if (err instanceof ExportAbortedError) log.info('export stopped', { reason: err.message });
-        else log.error('export failed midway', { err });
-        res.destroy();
-      } else if (err instanceof ExportRefusedError && err.reason === 'too_large') {
-        sendError(res, ErrorCode.ExportTooLarge, err.message, { maxScale: err.maxScale });
-      } else if (err instanceof ExportRefusedError) {
-        sendError(res, ErrorCode.InvalidMessage, err.message);
-      } else if (err instanceof ExportBusyError || err instanceof ExportPendingError) {
-        sendError(res, ErrorCode.RateLimited, err.message);
-      } else throw err;
-    }
-  }
+  addExportRoutes(api, { storage, registry, exporter });
 
   /**
    * Sends an error without reading the body, and closes the connection after it so the unread
