@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { applyCommand, initBoardDoc, type ApplyContext } from './apply.js';
-import { BOARD_SCHEMA_VERSION, readBoard, type BoardState, type Note } from './board.js';
+import { BOARD_SCHEMA_VERSION, newNote, readBoard, type BoardState, type Note } from './board.js';
 import { NOTE_SIZE } from './limits.js';
 import { PrivateState } from './private-state.js';
 import { buildScene, sceneSize, MIN_SCENE_WIDTH, SceneError, type SceneText } from './scene.js';
@@ -19,22 +19,8 @@ function trustBoard(): BoardState {
   return readBoard(doc);
 }
 
-const note = (id: string, over: Partial<Note>): Note => ({
-  id,
-  promptId: null,
-  text: 'teksti',
-  x: 0,
-  y: 0,
-  color: 'yellow',
-  createdAt: 0,
-  group: null,
-  author: null,
-  month: null,
-  reactions: {},
-  votes: {},
-  cluster: null,
-  ...over,
-});
+const note = (id: string, over: Partial<Note>): Note =>
+  newNote({ id, text: 'teksti', x: 0, y: 0, color: 'yellow', ...over });
 
 describe('the export scene', () => {
   it('puts every note inside the picture, below the header, whatever the coordinates', () => {

@@ -10,7 +10,14 @@ import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import { getNote, listNotes, randomId, syncSubprotocols, type BoardState } from '@pajataulu/shared';
+import {
+  getNote,
+  listNotes,
+  newNote,
+  randomId,
+  syncSubprotocols,
+  type BoardState,
+} from '@pajataulu/shared';
 import {
   FLUSH_CONNECTIONS_PER_TURN,
   SLOW_CLIENT_BUFFERED_BYTES,
@@ -96,21 +103,15 @@ async function bigBoard(url: string, n: number): Promise<CreatedBoard> {
   const backup = (await res.json()) as { board: BoardState };
   const text = 'pitkä muistilappu '.repeat(55);
   for (let i = 0; i < n; i++) {
-    backup.board.notes.push({
-      id: randomId(20),
-      promptId: null,
-      text: `${i} ${text}`.slice(0, 1_000),
-      x: (i % 100) * 200,
-      y: Math.floor(i / 100) * 200,
-      color: 'yellow',
-      createdAt: 0,
-      group: null,
-      author: null,
-      month: null,
-      reactions: {},
-      votes: {},
-      cluster: null,
-    });
+    backup.board.notes.push(
+      newNote({
+        id: randomId(20),
+        text: `${i} ${text}`.slice(0, 1_000),
+        x: (i % 100) * 200,
+        y: Math.floor(i / 100) * 200,
+        color: 'yellow',
+      }),
+    );
   }
   const imported = await fetch(`${url}/api/boards/import`, {
     method: 'POST',

@@ -16,6 +16,7 @@ import {
   randomId,
   SyncCloseCode,
   type BoardState,
+  newNote,
 } from '@pajataulu/shared';
 import { SYNC_MESSAGE_BURST, SYNC_PATH } from '../sync/endpoint.js';
 import { createBoard, newId, TestClient, useServer, type CreatedBoard } from './harness.js';
@@ -61,21 +62,15 @@ async function boardWithNotes(url: string, n: number): Promise<CreatedBoard> {
   });
   const backup = (await res.json()) as { board: BoardState };
   for (let i = 0; i < n; i++) {
-    backup.board.notes.push({
-      id: randomId(20),
-      promptId: null,
-      text: `${i} ${'muistilappu '.repeat(25)}`,
-      x: (i % 50) * 200,
-      y: Math.floor(i / 50) * 200,
-      color: 'yellow',
-      createdAt: 0,
-      group: null,
-      author: null,
-      month: null,
-      reactions: {},
-      votes: {},
-      cluster: null,
-    });
+    backup.board.notes.push(
+      newNote({
+        id: randomId(20),
+        text: `${i} ${'muistilappu '.repeat(25)}`,
+        x: (i % 50) * 200,
+        y: Math.floor(i / 50) * 200,
+        color: 'yellow',
+      }),
+    );
   }
   const imported = await fetch(`${url}/api/boards/import`, {
     method: 'POST',
