@@ -15,7 +15,7 @@ import type { Config } from './config.js';
 import { faults } from './faults.js';
 import { CommandGateway } from './gateway/gateway.js';
 import { createApi } from './http/api.js';
-import { Limits } from './limits.js';
+import { addressReader, Limits } from './limits.js';
 import { createLogger } from './log.js';
 import { originCheck } from './sync/origin.js';
 import type { Storage } from './storage/storage.js';
@@ -146,15 +146,11 @@ export function createApp(config: Config, storage: Storage, opts: AppOptions = {
 
   const server = http.createServer(web);
   const allowOrigin = originCheck(config.allowedOrigins, config.publicUrl);
-  const gateway = new CommandGateway(
-    server,
-    storage,
-    registry,
-    config.rates,
-    limits,
-    cluster,
+  const gateway = new CommandGateway(server, storage, registry, config.rates, limits, {
+    ...(cluster ? { cluster } : {}),
     allowOrigin,
-  );
+    addressOf: addressReader(web.get('trust proxy fn')),
+  });
   const sync = new SyncEndpoint(storage, registry, allowOrigin);
   // Total: an upgrade nobody can read is refused, never thrown out of the event.
   server.on('upgrade', (req, socket, head) => {

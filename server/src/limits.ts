@@ -7,8 +7,10 @@
  * memory on its own (the insurance limiter): the limits stay in force, only per instance, and
  * nobody is refused for the outage itself.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
+import proxyaddr from 'proxy-addr';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -126,14 +128,41 @@ function ipv6Prefix(ip: string): string | undefined {
 }
 
 /**
- * The address a request is counted against: the peer's, or the one the trusted proxies forwarded
- * (Express applies `trust proxy`). IPv4 in IPv6 form counts as the IPv4 address, and an IPv6
+ * The address `ip` is counted as: IPv4 in IPv6 form counts as the IPv4 address, and an IPv6
  * address as its /64 ({@link IPV6_CLIENT_PREFIX_BITS}).
  */
-export function clientAddress(req: Request): string {
-  const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+export function countedAddress(ip: string): string {
   if (ip.startsWith('::ffff:') && ip.includes('.')) return ip.slice('::ffff:'.length);
   // An IPv4 address embedded at the end (NAT64 and the like) names one host behind the prefix.
   if (!ip.includes(':') || ip.includes('.')) return ip;
   return ipv6Prefix(ip) ?? ip;
 }
+
+/**
+ * The address an Express request is counted against: the peer's, or the one the trusted proxies
+ * forwarded (Express applies `trust proxy`), as {@link countedAddress} counts it.
+ */
+export function clientAddress(req: Request): string {
+  return countedAddress(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+}
+
+/** Reads the counted address of a request that does not pass through Express (upgrades, engine.io). */
+export type AddressOf = (req: IncomingMessage) => string;
+
+/**
+ * An {@link AddressOf} that trusts forwarded addresses exactly as Express does: `trust` is the
+ * function Express compiled from its `trust proxy` setting (`app.get('trust proxy fn')`).
+ */
+export function addressReader(trust: (addr: string, hop: number) => boolean): AddressOf {
+  return (req) => {
+    try {
+      return countedAddress(proxyaddr(req, trust));
+    } catch {
+      return countedAddress(req.socket.remoteAddress ?? 'unknown');
+    }
+  };
+}
+
+/** Reads the peer's address, trusting no proxy. */
+export const PEER_ADDRESS: AddressOf = (req) =>
+  countedAddress(req.socket.remoteAddress ?? 'unknown');

@@ -3,7 +3,7 @@
  * acknowledgements, sends each socket its session, the offstage notes it may see and the board's
  * aggregated presence, and relays the facilitator's pointer.
  */
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import {
   ErrorCode,
@@ -25,10 +25,11 @@ import type { RedisCluster } from '../cluster/redis.js';
 import type { Session } from '../board/session.js';
 import type { RateLimits } from '../config.js';
 import { createLogger } from '../log.js';
-import type { Limits } from '../limits.js';
+import { PEER_ADDRESS, type AddressOf, type Limits } from '../limits.js';
 import { TokenBucket } from '../rate-limit.js';
 import type { Storage } from '../storage/storage.js';
 import { ANY_ORIGIN, type OriginCheck } from '../sync/origin.js';
+import { HANDSHAKE_TIMEOUT_MS, PendingHandshakes, type PendingConnection } from './handshakes.js';
 
 const log = createLogger('gateway');
 
@@ -44,6 +45,12 @@ export const POINTER_INTERVAL_MS = 100;
 export const POINTER_FANOUT_PER_SECOND = 2_000;
 /** The pointer is relayed at least this often while it moves, whatever the audience. */
 export const POINTER_MAX_INTERVAL_MS = 1_000;
+
+/** The part of an engine.io connection the handshake count reads. */
+interface EngineConnection extends PendingConnection {
+  request: IncomingMessage;
+  once(event: 'close', listener: () => void): unknown;
+}
 
 interface SocketData {
   session: Session;
@@ -97,8 +104,21 @@ function readPointer(raw: unknown): PointerInfo | undefined {
   return { x, y, visible };
 }
 
+/** What the gateway needs beyond storage, boards and limits; every field has a default. */
+export interface GatewayOptions {
+  /** Cluster mode: the Redis adapter and presence across instances. */
+  cluster?: RedisCluster;
+  /** Which pages may open a connection (others get HTTP 403); any by default. */
+  allowOrigin?: OriginCheck;
+  /** The address a handshake is counted against; the peer's by default (no trusted proxy). */
+  addressOf?: AddressOf;
+}
+
 export class CommandGateway {
   readonly io: GatewayServer;
+  /** Connections that have not signed in yet, per address. */
+  readonly handshakes = new PendingHandshakes();
+  private readonly cluster: RedisCluster | undefined;
   /** Per board: sockets per participant (a person with two tabs counts once), and other roles. */
   private readonly presence = new Map<
     string,
@@ -122,9 +142,10 @@ export class CommandGateway {
     private readonly registry: BoardRegistry,
     private readonly rates: RateLimits,
     private readonly limits: Limits,
-    private readonly cluster?: RedisCluster,
-    allowOrigin: OriginCheck = ANY_ORIGIN,
+    options: GatewayOptions = {},
   ) {
+    const { cluster, allowOrigin = ANY_ORIGIN, addressOf = PEER_ADDRESS } = options;
+    this.cluster = cluster;
     this.io = new Server(httpServer, {
       ...(cluster ? { adapter: cluster.socketAdapter() } : {}),
       serveClient: false,
@@ -132,8 +153,22 @@ export class CommandGateway {
       perMessageDeflate: false,
       // The sync endpoint shares the HTTP server; leave upgrades of other paths alone.
       destroyUpgrade: false,
-      // Pages from other sites are refused (HTTP 403) before any credential is read.
-      allowRequest: (req, callback) => callback(null, allowOrigin(req)),
+      // A backstop: the handshake count closes a connection that has not signed in first.
+      connectTimeout: 2 * HANDSHAKE_TIMEOUT_MS,
+      // Called for handshakes only. Pages from other sites are refused (HTTP 403) before any
+      // credential is read, and so is an address with too many connections not yet signed in.
+      allowRequest: (req, callback) => {
+        if (!allowOrigin(req)) return callback('origin not allowed', false);
+        if (!this.handshakes.admits(addressOf(req)))
+          return callback('too many connections waiting to sign in from this address', false);
+        callback(null, true);
+      },
+    });
+    // The handshake was admitted synchronously, so the count is exact: a connection counts from
+    // here until it signs in (joins the namespace) or closes.
+    this.io.engine.on('connection', (conn: EngineConnection) => {
+      this.handshakes.opened(conn, addressOf(conn.request));
+      conn.once('close', () => this.handshakes.settled(conn));
     });
     this.io.use((socket, next) => {
       const auth = (socket.handshake.auth ?? {}) as Credentials;
@@ -167,6 +202,7 @@ export class CommandGateway {
   }
 
   private async onConnection(socket: GatewaySocket): Promise<void> {
+    this.handshakes.settled(socket.conn);
     const session = socket.data.session;
     this.socketOf.set(session, socket.id);
     this.registry.retain(session.boardId);
