@@ -22,11 +22,13 @@ import { excessMs, Monitor, quantile } from './monitor.js';
 import { deriveSeed, InputStream } from './rng.js';
 import { ServerProcess } from './server.js';
 import { backupInputs, runBackup, type BackupBases } from './targets/backup.js';
-import { commandInputs, runCommands } from './targets/commands.js';
+import { commandInputs } from './targets/command-inputs.js';
+import { runCommands } from './targets/commands.js';
 import { agent, send } from './targets/http-client.js';
 import { httpInputs, runHttp } from './targets/http.js';
 import { runSocketIo, socketIoInputs } from './targets/socketio.js';
-import { runSync, syncInputs } from './targets/sync.js';
+import { syncInputs } from './targets/sync-inputs.js';
+import { runSync } from './targets/sync.js';
 
 /** `/healthz` latency bounds the run asserts. */
 export const HEALTH_P99_MAX_MS = 100;

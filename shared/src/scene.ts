@@ -2,6 +2,10 @@
  * The scene: a board (or one prompt of it) as a flat list of drawing primitives in image space,
  * with a header (title, date, role-group legend). The server's PNG and PDF export and the client's
  * image export all draw from it, so they show the same picture. Pure: no canvas, no DOM.
+ *
+ * It stays one file: the item types, the layout and the drawing of wheels, prompts and notes are
+ * one computation sharing one coordinate system and private helpers (`noteBox`, `layout`), and
+ * `sceneSize` must measure exactly what `buildScene` draws.
  */
 import { NOTE_SIZE } from './limits.js';
 import type { BoardState, Note, Prompt, Reaction } from './board.js';
