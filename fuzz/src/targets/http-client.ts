@@ -8,6 +8,14 @@ export const REQUEST_TIMEOUT_MS = 15_000;
 export const RESPONSE_KEEP_BYTES = 64 * 1024 * 1024;
 
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+/** Kept-alive connections from another loopback source address, one agent per address. */
+const agentsFrom = new Map<string, http.Agent>();
+function agentFrom(localAddress: string | undefined): http.Agent {
+  if (localAddress === undefined) return agent;
+  let a = agentsFrom.get(localAddress);
+  if (!a) agentsFrom.set(localAddress, (a = new http.Agent({ keepAlive: true, maxSockets: 32 })));
+  return a;
+}
 
 export interface Request {
   method: string;
@@ -16,6 +24,8 @@ export interface Request {
   body?: string | Uint8Array;
   /** Stop reading after the headers (a client that drops the download). */
   dropBody?: boolean;
+  /** Send from this loopback address (127.0.0.0/8) instead of 127.0.0.1: another client. */
+  localAddress?: string;
 }
 
 export interface Response {
@@ -28,7 +38,7 @@ export interface Response {
 export async function send(ctx: FuzzContext, req: Request): Promise<Response | undefined> {
   // A kept-alive socket the server closed as the request went out is no answer from the server:
   // once more on a fresh connection.
-  return (await sendOnce(ctx, req, agent)) ?? sendOnce(ctx, req, false);
+  return (await sendOnce(ctx, req, agentFrom(req.localAddress))) ?? sendOnce(ctx, req, false);
 }
 
 function sendOnce(
@@ -53,6 +63,7 @@ function sendOnce(
         path: req.path.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c)),
         headers: req.headers,
         agent: via,
+        ...(req.localAddress !== undefined ? { localAddress: req.localAddress } : {}),
       },
       (res) => {
         if (req.dropBody) {

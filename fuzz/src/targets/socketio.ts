@@ -19,6 +19,13 @@ export const SOCKETIO_WS_LANES = 6;
 export const SOCKETIO_POOL_DEPTH = 4;
 /** Long-polling bodies waiting for their answers at once. */
 export const SOCKETIO_POLLS_IN_FLIGHT = 8;
+/**
+ * Long-polling sessions are opened from this loopback address of their own. The fuzzer abandons
+ * one whenever a body ends it, and the server bounds the handshakes one address leaves unsigned
+ * (`MAX_PENDING_HANDSHAKES_PER_ADDRESS`): from 127.0.0.1 they would cost the websocket lanes their
+ * connections, while from here they still meet that bound.
+ */
+export const POLL_SOURCE_ADDRESS = '127.0.0.2';
 /** Packets sent on a websocket before yielding to the event loop. */
 export const SOCKETIO_BURST = 32;
 
@@ -219,7 +226,11 @@ function connect(ctx: FuzzContext, joinNamespace: boolean): Promise<WebSocket | 
 }
 
 async function pollSession(ctx: FuzzContext): Promise<string | undefined> {
-  const res = await send(ctx, { method: 'GET', path: '/socket.io/?EIO=4&transport=polling' });
+  const res = await send(ctx, {
+    method: 'GET',
+    path: '/socket.io/?EIO=4&transport=polling',
+    localAddress: POLL_SOURCE_ADDRESS,
+  });
   const m = res && /"sid":"([^"]+)"/.exec(res.body.toString());
   return m?.[1];
 }
@@ -257,6 +268,7 @@ export async function runSocketIo(
         path: `/socket.io/?${input.query.replace('$SID', encodeURIComponent(sid ?? 'none'))}`,
         headers: { 'Content-Type': input.contentType, Origin: ctx.origin },
         body: input.body,
+        localAddress: POLL_SOURCE_ADDRESS,
       });
       // The session ends on a bad packet: start another for the next body.
       if (!res || res.status !== 200) sessions[slot] = undefined;

@@ -18,12 +18,14 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** The part of an engine.io connection the count needs. */
 export interface PendingConnection {
+  /** engine.io's state: 'opening', 'open', 'closing' or 'closed'. */
+  readonly readyState: string;
   /** engine.io's close; `discard` drops the transport without waiting to tell the client. */
   close(discard?: boolean): void;
 }
 
 export class PendingHandshakes {
-  private readonly byAddress = new Map<string, number>();
+  private readonly byAddress = new Map<string, Set<PendingConnection>>();
   private readonly pending = new Map<
     PendingConnection,
     { address: string; timer: NodeJS.Timeout }
@@ -33,7 +35,17 @@ export class PendingHandshakes {
 
   /** Whether a handshake from `address` may open a connection now; counts a refusal if not. */
   admits(address: string): boolean {
-    if ((this.byAddress.get(address) ?? 0) < MAX_PENDING_HANDSHAKES_PER_ADDRESS) return true;
+    const conns = this.byAddress.get(address);
+    if (conns && conns.size >= MAX_PENDING_HANDSHAKES_PER_ADDRESS) {
+      // A long-polling session the server has closed (a bad packet, say) waits for a poll to say
+      // so, 30 s at most; nobody is coming for it, so drop it now instead of counting it.
+      for (const conn of [...conns]) {
+        if (conn.readyState !== 'closing') continue;
+        this.settled(conn);
+        conn.close(true);
+      }
+    }
+    if ((this.byAddress.get(address)?.size ?? 0) < MAX_PENDING_HANDSHAKES_PER_ADDRESS) return true;
     this.refused++;
     return false;
   }
@@ -47,7 +59,9 @@ export class PendingHandshakes {
     }, HANDSHAKE_TIMEOUT_MS);
     timer.unref();
     this.pending.set(conn, { address, timer });
-    this.byAddress.set(address, (this.byAddress.get(address) ?? 0) + 1);
+    let conns = this.byAddress.get(address);
+    if (!conns) this.byAddress.set(address, (conns = new Set()));
+    conns.add(conn);
   }
 
   /** The connection has signed in or closed; it no longer counts. Idempotent. */
@@ -56,10 +70,9 @@ export class PendingHandshakes {
     if (!entry) return;
     clearTimeout(entry.timer);
     this.pending.delete(conn);
-    const { address } = entry;
-    const n = (this.byAddress.get(address) ?? 1) - 1;
-    if (n > 0) this.byAddress.set(address, n);
-    else this.byAddress.delete(address);
+    const conns = this.byAddress.get(entry.address);
+    conns?.delete(conn);
+    if (conns?.size === 0) this.byAddress.delete(entry.address);
   }
 
   /** Connections waiting to sign in, from every address. */

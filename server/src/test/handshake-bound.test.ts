@@ -61,6 +61,18 @@ describe('handshakes waiting to sign in are bounded per address', () => {
     expect((await openAbandoned(server.url)).status).toBe(200);
   });
 
+  it('does not keep a place for a session the server has already closed', async () => {
+    server = await startServer();
+    const sids = await fill(server.url);
+    // An unreadable socket.io packet makes the server close the session; with nobody polling it,
+    // engine.io would wait 30 s to deliver the close packet.
+    for (const sid of sids) {
+      const res = await fetch(`${server.url}${POLLING}&sid=${sid}`, { method: 'POST', body: '49' });
+      await res.text();
+    }
+    expect((await openAbandoned(server.url)).status).toBe(200);
+  });
+
   it('does not count a connection that has signed in', async () => {
     server = await startServer();
     const board = await createBoard(server.url);
