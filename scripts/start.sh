@@ -7,4 +7,7 @@ source scripts/lib.sh
 ensure_pnpm
 install_deps
 pnpm -r build
+# Two malloc arenas: memory the export workers free is reused instead of staying mapped per
+# thread (SERVER_MALLOC_ARENAS in server/src/spawn.ts says what it was measured to save).
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec node server/dist/main.js

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withServerMalloc } from '@pajataulu/server/spawn';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The workspace root, from `fuzz/src` or `fuzz/dist`. */
@@ -77,8 +78,9 @@ export class ServerProcess {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const k of NOT_INHERITED) delete env[k];
     const proc = spawn(process.execPath, [SERVER_MAIN], {
+      // The server runs with the malloc settings `npm start` gives it.
       env: {
-        ...env,
+        ...withServerMalloc(env),
         ...FUZZ_SERVER_ENV,
         PORT: '0',
         DATA_DIR: this.dataDir,

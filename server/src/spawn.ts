@@ -6,6 +6,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
+/**
+ * glibc malloc arenas a server process uses (`MALLOC_ARENA_MAX`), unless its environment says
+ * otherwise. By default every thread that allocates (each export and import worker, libuv's pool)
+ * may get an arena of its own, up to eight per core, and what a finished worker freed stays mapped
+ * in its arena. Measured on this project's fuzz run of the HTTP target (60 s): RSS grew by 364 MB
+ * with the default and 245 MB with 2; sixty exports of a 3,000-note board in a row crept from
+ * 404 to 525 MB peak with the default and held at 370–430 MB with 2. `npm start` sets the same.
+ */
+export const SERVER_MALLOC_ARENAS = 2;
+
+/** `env` with `MALLOC_ARENA_MAX` set to {@link SERVER_MALLOC_ARENAS} when it does not set it. */
+export function withServerMalloc(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { MALLOC_ARENA_MAX: String(SERVER_MALLOC_ARENAS), ...env };
+}
+
 export interface SpawnOptions {
   /** The child's whole environment. */
   env: NodeJS.ProcessEnv;
@@ -32,7 +47,7 @@ export function environmentWithout(keys: readonly string[]): NodeJS.ProcessEnv {
 /** Spawns `script` and resolves with its port once it prints `PORT=<n>`. */
 export async function spawnWithPort(script: string, opts: SpawnOptions): Promise<SpawnedServer> {
   const proc = spawn(process.execPath, [...(opts.execArgv ?? []), script], {
-    env: opts.env,
+    env: withServerMalloc(opts.env),
     stdio: ['ignore', 'pipe', 'inherit', ...(opts.ipc ? (['ipc'] as const) : [])],
   });
   const name = path.basename(script);

@@ -175,7 +175,8 @@ export interface RasterOptions {
 
 /**
  * Draws the scene in tiles and gives `onStrip` each horizontal strip of RGBA rows, top to
- * bottom (`width` × 4 bytes a row). No canvas is ever larger than one tile.
+ * bottom (`width` × 4 bytes a row). No canvas is ever larger than one tile, and one strip's
+ * memory serves every strip: `onStrip` must copy what it keeps before its promise settles.
  */
 export async function rasterizeScene(
   K: Konva,
@@ -199,10 +200,13 @@ export async function rasterizeScene(
   const layer = new K.Layer({ listening: false });
   stage.add(layer);
   layer.getCanvas().setPixelRatio(1);
+  // Allocated once: a fresh strip per row of tiles would leave the garbage collector dozens of
+  // strip-sized buffers to find on a large export.
+  const stripMemory = new Uint8ClampedArray(width * tileH * 4);
   try {
     for (let top = 0; top < height; top += tileH) {
       const rows = Math.min(tileH, height - top);
-      const strip = new Uint8ClampedArray(width * rows * 4);
+      const strip = stripMemory.subarray(0, width * rows * 4);
       for (let left = 0; left < width; left += tileW) {
         const cols = Math.min(tileW, width - left);
         stage.size({ width: cols, height: rows });

@@ -14,6 +14,12 @@ import { errorCode, send, type Response } from './http-client.js';
 
 /** Requests in flight at once: enough that cheap requests go on while exports wait their turn. */
 export const HTTP_LANES = 16;
+/**
+ * The HTTP target's requests come from this loopback address of their own: the server gives one
+ * address one import place, and the backup target's round trips (from 127.0.0.1) must not wait
+ * behind this target's flood of imports, as an honest user need not behind an attacker's.
+ */
+export const HTTP_SOURCE_ADDRESS = '127.0.0.3';
 
 export interface HttpInput {
   method: string;
@@ -332,6 +338,7 @@ export async function runHttp(
         headers,
         ...(body !== undefined ? { body } : {}),
         ...(input.dropBody ? { dropBody: true } : {}),
+        localAddress: HTTP_SOURCE_ADDRESS,
       });
       // A dropped download has no body to check.
       checkAnswer(

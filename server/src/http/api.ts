@@ -47,6 +47,7 @@ import {
   BodyTooLargeError,
   IMPORT_UPLOAD_TIMEOUT_MS,
   ImportBusyError,
+  ImportPerAddressError,
   Importer,
   ImportInvalidError,
   ImportTooCostlyError,
@@ -315,8 +316,10 @@ export function createApi({
       return refuseUpload(req, res, ErrorCode.InvalidMessage, 'body must not be encoded');
     let ticket;
     try {
-      ticket = importer.admit();
+      ticket = importer.admit(address(req));
     } catch (err) {
+      if (err instanceof ImportPerAddressError)
+        return refuseUpload(req, res, ErrorCode.RateLimited, err.message);
       if (err instanceof ImportBusyError)
         return refuseUpload(req, res, ErrorCode.Unavailable, err.message);
       throw err;

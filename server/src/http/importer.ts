@@ -22,6 +22,11 @@ export const MAX_CONCURRENT_IMPORTS = 1;
  * busy. Each may hold a MAX_IMPORT_BYTES buffer, so this bounds the memory imports take.
  */
 export const MAX_QUEUED_IMPORTS = 2;
+/**
+ * Imports one client address may have admitted at once. With fewer places than addresses, one
+ * sender of many imports (valid or not) would otherwise keep everybody else's busy.
+ */
+export const MAX_IMPORTS_PER_ADDRESS = 1;
 /** Heap of one import worker: a 16 MiB backup parses, validates and encodes in well under this. */
 export const IMPORT_WORKER_HEAP_MB = 512;
 /** An import whose parsing takes longer is stopped (a 16 MiB backup takes about a second). */
@@ -39,6 +44,14 @@ export class ImportBusyError extends Error {
       `${MAX_CONCURRENT_IMPORTS + MAX_QUEUED_IMPORTS} imports are already under way; try again in a moment`,
     );
     this.name = 'ImportBusyError';
+  }
+}
+
+/** The address already has {@link MAX_IMPORTS_PER_ADDRESS} imports under way. */
+export class ImportPerAddressError extends Error {
+  constructor() {
+    super('an import from this address is already under way; wait for it to finish');
+    this.name = 'ImportPerAddressError';
   }
 }
 
@@ -134,6 +147,7 @@ export class Importer {
   }
 
   private admitted = 0;
+  private readonly admittedFrom = new Map<string, number>();
   private parsing = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -142,10 +156,16 @@ export class Importer {
     return this.admitted;
   }
 
-  /** A place for one import, taken before its body is read; throws ImportBusyError when full. */
-  admit(): ImportTicket {
+  /**
+   * A place for one import from `address`, taken before its body is read; throws
+   * ImportPerAddressError when the address has its share, ImportBusyError when every place is taken.
+   */
+  admit(address: string): ImportTicket {
+    const fromAddress = this.admittedFrom.get(address) ?? 0;
+    if (fromAddress >= MAX_IMPORTS_PER_ADDRESS) throw new ImportPerAddressError();
     if (this.admitted >= MAX_CONCURRENT_IMPORTS + MAX_QUEUED_IMPORTS) throw new ImportBusyError();
     this.admitted++;
+    this.admittedFrom.set(address, fromAddress + 1);
     let released = false;
     return {
       parse: (bytes, signal) => this.parse(bytes, signal),
@@ -153,6 +173,9 @@ export class Importer {
         if (released) return;
         released = true;
         this.admitted--;
+        const left = (this.admittedFrom.get(address) ?? 1) - 1;
+        if (left > 0) this.admittedFrom.set(address, left);
+        else this.admittedFrom.delete(address);
       },
     };
   }

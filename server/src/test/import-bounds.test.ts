@@ -16,7 +16,12 @@ import {
   type Note,
 } from '@pajataulu/shared';
 import { MAX_IMPORT_DEPTH } from '../http/import-parse.js';
-import { MAX_CONCURRENT_IMPORTS, MAX_IMPORT_BYTES, MAX_QUEUED_IMPORTS } from '../http/importer.js';
+import {
+  MAX_CONCURRENT_IMPORTS,
+  MAX_IMPORT_BYTES,
+  MAX_IMPORTS_PER_ADDRESS,
+  MAX_QUEUED_IMPORTS,
+} from '../http/importer.js';
 import { NGINX_EXAMPLE } from '../cluster/nginx.js';
 import { exited, spawnServer, startServer, tempDataDir, useServer } from './harness.js';
 
@@ -87,13 +92,14 @@ describe('importing a backup', () => {
       expect(valid.length).toBeLessThan(MAX_IMPORT_BYTES);
       // Warm the connection pool and the worker code path first, so the figure is the import's.
       await fetch(`${server.url}/healthz`);
-      const hostile = post(server.url, brackets);
+      // The attacker and the honest user are two clients (one address has one import place).
+      const hostile = postFrom(server.url, brackets, '127.0.0.2');
       const large = post(server.url, valid);
       const both = Promise.all([hostile, large]);
       const slowest = await slowestHealth(server, both);
       const [refused, created] = await both;
       expect(refused.status).toBe(400);
-      expect(await refused.json()).toEqual({
+      expect(refused.body).toEqual({
         error: {
           code: 'invalid_message',
           message: `body nests deeper than ${MAX_IMPORT_DEPTH} levels`,
@@ -186,16 +192,9 @@ describe('the import queue', () => {
 
   it('holds MAX_CONCURRENT_IMPORTS + MAX_QUEUED_IMPORTS imports at once and refuses the next as busy', async () => {
     const places = MAX_CONCURRENT_IMPORTS + MAX_QUEUED_IMPORTS;
-    // Uploads that have begun and not ended each hold a place.
-    const held = Array.from({ length: places }, () => {
-      const req = http.request(`${fx.server.url}/api/boards/import`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': '1000' },
-      });
-      req.on('error', () => {});
-      req.write('{');
-      return req;
-    });
+    // Uploads that have begun and not ended each hold a place; each from an address of its own
+    // (127.0.0.2, …), since one address holds at most MAX_IMPORTS_PER_ADDRESS.
+    const held = Array.from({ length: places }, (_, i) => holdUpload(fx.server.url, i + 2));
     try {
       await new Promise((r) => setTimeout(r, 300));
       const busy = await post(fx.server.url, '{}');
@@ -208,7 +207,63 @@ describe('the import queue', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect((await post(fx.server.url, '{}')).status).toBe(400);
   });
+
+  it('gives one address MAX_IMPORTS_PER_ADDRESS places, so its uploads cannot keep others out', async () => {
+    const held = Array.from({ length: MAX_IMPORTS_PER_ADDRESS }, () =>
+      holdUpload(fx.server.url, 2),
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const again = await postFrom(fx.server.url, '{}', '127.0.0.2');
+      expect(again.status).toBe(429);
+      expect(again.body).toMatchObject({
+        error: { code: 'rate_limited', message: expect.stringMatching(/already under way/) },
+      });
+      // Another address still has a place.
+      expect((await post(fx.server.url, '{}')).status).toBe(400);
+    } finally {
+      for (const req of held) req.destroy();
+    }
+  });
 });
+
+/** Begins an upload from 127.0.0.`host` and never ends it: it holds an import place. */
+function holdUpload(url: string, host: number): http.ClientRequest {
+  const req = http.request(`${url}/api/boards/import`, {
+    method: 'POST',
+    localAddress: `127.0.0.${host}`,
+    headers: { 'content-type': 'application/json', 'content-length': '1000' },
+  });
+  req.on('error', () => {});
+  req.write('{');
+  return req;
+}
+
+/** Posts an import body from `localAddress`; the status and the parsed answer. */
+function postFrom(
+  url: string,
+  body: string,
+  localAddress: string,
+): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${url}/api/boards/import`,
+      { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString()),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('deploy/nginx.conf', () => {
   it('lets a body a little over MAX_IMPORT_BYTES through, so the API answers it with its typed 413', () => {
