@@ -184,11 +184,17 @@ describe('private writing', () => {
     const p = id();
     run({ type: 'prompt.add', id: p, title: 'q', x: 0, y: 0, w: 1000, h: 1000 });
     run({ type: 'prompt.update', id: p, privateWriting: true });
-    run({ type: 'note.add', id: id(), x: 10, y: 10, text: 'eka' }, 61_234, P1);
-    run({ type: 'note.add', id: id(), x: 20, y: 20, text: 'toka' }, 185_999, P2);
-    run({ type: 'note.add', id: id(), x: 30, y: 30, text: 'kolmas' }, 186_001, P1);
+    // Ids that sort against the order of writing.
+    const [third, second, first] = [id(), id(), id()];
+    run({ type: 'note.add', id: first!, x: 10, y: 10, text: 'eka' }, 61_234, P1);
+    run({ type: 'note.add', id: second!, x: 20, y: 20, text: 'toka' }, 185_999, P2);
+    run({ type: 'note.add', id: third!, x: 30, y: 30, text: 'kolmas' }, 186_001, P1);
     run({ type: 'board.reveal', promptId: p }, 10 * 60_000 + 42_017);
     expect(new Set(listNotes(doc).map((n) => n.createdAt))).toEqual(new Set([10 * 60_000]));
+    // Nor does the update's own order tell: the notes' Yjs items are written in id order.
+    const items = (doc.getMap('notes') as unknown as { _map: Map<string, { id: Y.ID }> })._map;
+    const byClock = [...items.entries()].sort((x, y) => x[1].id.clock - y[1].id.clock);
+    expect(byClock.map(([noteId]) => noteId)).toEqual([...items.keys()].sort());
     // Ending private writing on the board is a reveal too.
     run({ type: 'board.update', privateWriting: true });
     run({ type: 'note.add', id: id(), x: 5_000, y: 5_000, text: 'ulkona' }, 11 * 60_000 + 1, P2);

@@ -178,7 +178,12 @@ export function bringOnstage(
  */
 export function reveal(doc: Y.Doc, ctx: WriteContext, promptId: string | undefined): void {
   const totals = voteTotals(doc, ctx.view);
-  for (const rec of ctx.view.offstageNotes()) {
+  // Written in id order (ids are random), not the order they were written in: the document's own
+  // item clocks would otherwise tell that order to anyone who reads the update.
+  const waiting = [...ctx.view.offstageNotes()].sort((x, y) =>
+    x.id < y.id ? -1 : x.id > y.id ? 1 : 0,
+  );
+  for (const rec of waiting) {
     if (rec.state !== 'private') continue;
     if (promptId !== undefined && rec.promptId !== promptId) continue;
     bringOnstage(doc, ctx, rec, totals, ctx.now);
