@@ -1,8 +1,12 @@
 import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
 import {
   coarseTime,
+  getNote,
   listNotes,
+  metaMap,
+  notesMap,
   listPrompts,
   NOTE_TIME_RESOLUTION_MS,
   readBoard,
@@ -19,6 +23,8 @@ import {
   type CaptureProxy,
   type TestServer,
 } from './harness.js';
+import { loadConfig } from '../config.js';
+import { openSqliteStorage } from '../storage/sqlite.js';
 
 const MINUTE = NOTE_TIME_RESOLUTION_MS;
 
@@ -172,5 +178,52 @@ describe('times another person can see', () => {
       T0 + MINUTE,
       T0 + MINUTE,
     ]);
+  });
+
+  it('a board an older server stored with seconds reaches participants and storage coarse', async () => {
+    const board = await createBoard(server.url);
+    const join = await joinBoard(server.url, board.code);
+    const a = await TestClient.connect(server.url, board.boardId, { token: join.token });
+    const note = newId();
+    await a.visible(await a.command({ type: 'note.add', id: note, x: 0, y: 0, text: 'vanha' }));
+    a.close();
+    const dataDir = server.dataDir;
+    await server.close();
+
+    // The board as a schema-3 server left it: the note and the board to the second.
+    const fine = coarseTime(Date.now()) - 5 * MINUTE + 37_000;
+    const storage = await openSqliteStorage(loadConfig({ DATA_DIR: dataDir }).sqliteFile);
+    const stored = await storage.loadDoc(board.boardId);
+    const doc = new Y.Doc();
+    if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+    for (const u of stored.updates) Y.applyUpdate(doc, u);
+    doc.transact(() => {
+      metaMap(doc).set('schemaVersion', 3);
+      metaMap(doc).set('createdAt', fine - 21_000);
+      notesMap(doc).get(note)!.set('createdAt', fine);
+    });
+    await storage.compact(board.boardId, Y.encodeStateAsUpdate(doc), stored.lastUpdateId);
+    expect(timesIn(Buffer.from((await storage.loadDoc(board.boardId)).snapshot!), fine)).toContain(
+      fine,
+    );
+    await storage.close();
+
+    server = await startServer({ dataDir });
+    const proxy = await startCaptureProxy(server.port);
+    proxies.push(proxy);
+    const b = await TestClient.connect(proxy.url, board.boardId, { token: join.token });
+    clients.push(b);
+    expect(getNote(b.doc, note)?.createdAt).toBe(coarseTime(fine));
+    expect(readBoard(b.doc).meta.createdAt).toBe(coarseTime(fine - 21_000));
+    for (const t of timesIn(proxy.received(), fine)) expect(t % MINUTE).toBe(0);
+    await server.close();
+
+    // The migrated board was compacted: the seconds are gone from storage as well.
+    const after = await openSqliteStorage(loadConfig({ DATA_DIR: dataDir }).sqliteFile);
+    const kept = await after.loadDoc(board.boardId);
+    await after.close();
+    const bytes = Buffer.concat([kept.snapshot ?? new Uint8Array(), ...kept.updates]);
+    for (const t of timesIn(bytes, fine)) expect(t % MINUTE).toBe(0);
+    server = await startServer({ dataDir });
   });
 });
