@@ -81,11 +81,11 @@ describe('applyCommand', () => {
     expect(Y.encodeStateAsUpdate(doc)).toEqual(before);
   });
 
-  it('stores creation times at one-second resolution', () => {
+  it("stores a note's creation time rounded down to the minute", () => {
     const { doc, run } = board();
     const a = id();
     run({ type: 'note.add', id: a, x: 0, y: 0, text: '' }, 1_234_567);
-    expect(getNote(doc, a)?.createdAt).toBe(1_234_000);
+    expect(getNote(doc, a)?.createdAt).toBe(1_200_000);
   });
 
   it('writes nothing about who sent a command on an anonymous board', () => {
@@ -119,8 +119,8 @@ describe('applyCommand', () => {
   it('reads back a consistent board state', () => {
     const { doc, run } = board();
     run({ type: 'board.update', title: 'Uusi nimi' });
-    run({ type: 'note.add', id: id(), x: 0, y: 0, text: 'a' }, 5_000);
-    run({ type: 'note.add', id: id(), x: 0, y: 0, text: 'b' }, 3_000);
+    run({ type: 'note.add', id: id(), x: 0, y: 0, text: 'a' }, 5 * 60_000);
+    run({ type: 'note.add', id: id(), x: 0, y: 0, text: 'b' }, 3 * 60_000);
     const state = readBoard(doc);
     expect(state.meta).toMatchObject({ title: 'Uusi nimi', schemaVersion: BOARD_SCHEMA_VERSION });
     expect(listNotes(doc).map((x) => x.text)).toEqual(['b', 'a']);
@@ -177,6 +177,29 @@ describe('private writing', () => {
     Y.applyUpdate(fresh, Y.encodeStateAsUpdate(doc));
     expect(listNotes(fresh)).toHaveLength(2);
     expect(diff.length).toBeGreaterThan(0);
+  });
+
+  it("every note of one reveal carries the reveal's minute, whenever each was written", () => {
+    const { doc, run } = withParticipants();
+    const p = id();
+    run({ type: 'prompt.add', id: p, title: 'q', x: 0, y: 0, w: 1000, h: 1000 });
+    run({ type: 'prompt.update', id: p, privateWriting: true });
+    // Ids that sort against the order of writing.
+    const [third, second, first] = [id(), id(), id()];
+    run({ type: 'note.add', id: first!, x: 10, y: 10, text: 'eka' }, 61_234, P1);
+    run({ type: 'note.add', id: second!, x: 20, y: 20, text: 'toka' }, 185_999, P2);
+    run({ type: 'note.add', id: third!, x: 30, y: 30, text: 'kolmas' }, 186_001, P1);
+    run({ type: 'board.reveal', promptId: p }, 10 * 60_000 + 42_017);
+    expect(new Set(listNotes(doc).map((n) => n.createdAt))).toEqual(new Set([10 * 60_000]));
+    // Nor does the update's own order tell: the notes' Yjs items are written in id order.
+    const items = (doc.getMap('notes') as unknown as { _map: Map<string, { id: Y.ID }> })._map;
+    const byClock = [...items.entries()].sort((x, y) => x[1].id.clock - y[1].id.clock);
+    expect(byClock.map(([noteId]) => noteId)).toEqual([...items.keys()].sort());
+    // Ending private writing on the board is a reveal too.
+    run({ type: 'board.update', privateWriting: true });
+    run({ type: 'note.add', id: id(), x: 5_000, y: 5_000, text: 'ulkona' }, 11 * 60_000 + 1, P2);
+    run({ type: 'board.update', privateWriting: false }, 13 * 60_000 + 59_999);
+    expect(listNotes(doc).find((n) => n.text === 'ulkona')?.createdAt).toBe(13 * 60_000);
   });
 
   it('ending private writing reveals what waits; facilitator notes are never private', () => {

@@ -9,6 +9,7 @@
  */
 import type * as Y from 'yjs';
 import {
+  coarseTime,
   DEFAULT_GROUP_LABELS,
   DEFAULT_GROUP_THRESHOLD,
   FOLLOW_OFF,
@@ -19,7 +20,7 @@ import {
   type StationAssignment,
 } from './board.js';
 import type { Command, CommandType } from './commands.js';
-import { createdAt, insertTemplate } from './handlers/board-doc.js';
+import { insertTemplate } from './handlers/board-doc.js';
 import { refreshWaiting } from './handlers/derive.js';
 import { refuse, type Actor, type AnyHandler } from './handlers/handler.js';
 import { HANDLERS } from './handlers/index.js';
@@ -107,7 +108,7 @@ export function initBoardDoc(doc: Y.Doc, init: BoardInit): void {
     meta.set('schemaVersion', init.schemaVersion);
     meta.set('title', init.title);
     meta.set('template', init.template);
-    meta.set('createdAt', createdAt(init.now));
+    meta.set('createdAt', coarseTime(init.now));
     meta.set('mode', init.mode ?? 'anonymous');
     meta.set('locked', false);
     meta.set('privateWriting', false);

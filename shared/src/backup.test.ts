@@ -86,6 +86,47 @@ describe('readBackup', () => {
     expect(csv).toContain('hello');
   });
 
+  it('imports a backup that carries seconds, with its note and board times coarsened', () => {
+    const b = sampleBackup() as unknown as Mutable;
+    b.board.meta['createdAt'] = 1_700_000_012_345;
+    b.board.notes[0]!['createdAt'] = 1_700_000_059_999;
+    const backup = readBackup(JSON.parse(JSON.stringify(b)));
+    expect(backup.board.meta.createdAt).toBe(1_699_999_980_000);
+    expect(backup.board.notes[0]?.createdAt).toBe(1_700_000_040_000);
+    const doc = new Y.Doc();
+    restoreBoardDoc(doc, backup);
+    expect(readBoard(doc).notes[0]?.createdAt).toBe(1_700_000_040_000);
+    // The round trip: what the restored board backs up imports again, unchanged.
+    const again = readBackup(JSON.parse(JSON.stringify(toBackup(doc, 1_700_000_100_000))));
+    expect(again.board.notes).toEqual(backup.board.notes);
+  });
+
+  it('exports of a document with finer times carry minutes, in an order the seconds do not set', () => {
+    const doc = new Y.Doc();
+    restoreBoardDoc(doc, readBackup(sampleBackup()));
+    const notes = doc.getMap<Y.Map<unknown>>('notes');
+    // As a board written by an older server holds them: 'late' has the smaller id.
+    const fields = [...notes.get(NOTE)!.entries()];
+    const note = (text: string, t: number) =>
+      new Y.Map<unknown>([...fields, ['text', text], ['createdAt', t]]);
+    notes.delete(NOTE);
+    notes.set('n0000000000000000009', note('early', 1_700_000_041_000));
+    notes.set('n0000000000000000002', note('late', 1_700_000_059_000));
+    doc.getMap('meta').set('createdAt', 1_700_000_012_345);
+    const backup = toBackup(doc, 1_700_000_100_000);
+    expect(backup.board.meta.createdAt).toBe(1_699_999_980_000);
+    expect(backup.board.notes.map((n) => [n.text, n.createdAt])).toEqual([
+      ['late', 1_700_000_040_000],
+      ['early', 1_700_000_040_000],
+    ]);
+    const table = notesTable(readBoard(doc), 'fi');
+    const created = table.headers.indexOf('Luotu');
+    expect(table.rows.map((r) => [r[1], r[created]])).toEqual([
+      ['late', '2023-11-14T22:14:00.000Z'],
+      ['early', '2023-11-14T22:14:00.000Z'],
+    ]);
+  });
+
   it.each(['__proto__', 'constructor', 'prototype', 'toString', 'heart2'])(
     'refuses %s as a reaction key, naming the field',
     (key) => {

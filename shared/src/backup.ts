@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   BOARD_MODES,
   BOARD_SCHEMA_VERSION,
+  coarseTime,
   FOLLOW_OFF,
   IDLE_TIMER,
   NOTE_COLORS,
@@ -55,12 +56,28 @@ export interface BoardBackup {
   board: BoardState;
 }
 
+/**
+ * Note and board times as every export carries them: coarse (see {@link coarseTime}), whatever an
+ * older document holds. Prompts, rounds and clusters keep their seconds: a facilitator made them,
+ * and their order on the board follows those times.
+ */
+export function coarseBoardTimes(board: BoardState): BoardState {
+  return {
+    ...board,
+    meta: { ...board.meta, createdAt: coarseTime(board.meta.createdAt) },
+    // Sorted again: an order by finer times would tell what the coarse times no longer do.
+    notes: board.notes
+      .map((n) => ({ ...n, createdAt: coarseTime(n.createdAt) }))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)),
+  };
+}
+
 export function toBackup(doc: Y.Doc, now: number): BoardBackup {
   return {
     format: BACKUP_FORMAT,
     version: BACKUP_VERSION,
     exportedAt: new Date(now).toISOString(),
-    board: readBoard(doc),
+    board: coarseBoardTimes(readBoard(doc)),
   };
 }
 
@@ -209,13 +226,16 @@ export function readBackup(raw: unknown): BoardBackup {
     );
   }
   const b = parsed.data;
-  // A restored board starts without a running timer or a follow-me request.
+  // A restored board starts without a running timer or a follow-me request. A backup written
+  // before times were coarsened still imports; its note times are coarsened here, because the
+  // restored board is read by its participants, not only by whoever kept the file.
+  const board = coarseBoardTimes(b.board as BoardState);
   return {
     ...b,
     board: {
-      ...b.board,
+      ...board,
       meta: {
-        ...b.board.meta,
+        ...board.meta,
         timer: IDLE_TIMER,
         follow: FOLLOW_OFF,
         schemaVersion: BOARD_SCHEMA_VERSION,
@@ -296,8 +316,14 @@ export interface NotesTable {
   rows: (string | number)[][];
 }
 
-/** Every note as a row: area, text, group (where shown), month, station, cluster, votes per round, reactions, time. */
-export function notesTable(board: BoardState, locale: Locale): NotesTable {
+/**
+ * Every note as a row: area, text, group (where shown), month, station, cluster, votes per round,
+ * reactions, time (coarse: the minute written, or the reveal's for private writing). Rows keep the
+ * board's order, oldest first and ties by id, so notes of one minute or one reveal come in no order
+ * that tells who wrote first.
+ */
+export function notesTable(state: BoardState, locale: Locale): NotesTable {
+  const board = coarseBoardTimes(state);
   const t = COLUMN_TITLES[locale];
   const month = new Intl.DateTimeFormat(locale, { month: 'long' });
   const prompts = new Map(board.prompts.map((p) => [p.id, p]));

@@ -11,7 +11,8 @@
  *             with every committed batch, so deletions advance the document's version too)
  * - `prompts` Y.Map: prompt id → Y.Map { title, description, x, y, w, h, createdAt, locked,
  *             privateWriting, waiting (how many private notes wait for the reveal), station }
- * - `notes`   Y.Map: note id → Y.Map { promptId (string | null), text, x, y, color, createdAt,
+ * - `notes`   Y.Map: note id → Y.Map { promptId (string | null), text, x, y, color, createdAt
+ *             (coarse: {@link coarseTime}; a revealed note carries its reveal's time),
  *             group (string | null: only when the group has at least K members),
  *             author (string | null: a display name, only on named boards), month (1–12 on the
  *             annual clock), reactions (counts), votes (totals per round), cluster }
@@ -22,11 +23,21 @@
  * no per-author field. Only the server writes it (see `apply.ts`).
  */
 import type * as Y from 'yjs';
+import { NOTE_TIME_RESOLUTION_MS } from './limits.js';
 import { TEMPLATE_IDS, type TemplateKind } from './templates.js';
 import type { Wheel } from './wheel.js';
 
 /** The schema version this code writes. Older documents are migrated on load (`migrations.ts`). */
-export const BOARD_SCHEMA_VERSION = 3;
+export const BOARD_SCHEMA_VERSION = 4;
+
+/**
+ * A time as notes and the board carry it: rounded down to {@link NOTE_TIME_RESOLUTION_MS}. Applied
+ * where a time is written and again where one leaves the server (exports, offstage notes), so an
+ * older record with a finer time is coarsened on its way out too. Idempotent.
+ */
+export function coarseTime(t: number): number {
+  return Math.floor(t / NOTE_TIME_RESOLUTION_MS) * NOTE_TIME_RESOLUTION_MS;
+}
 
 /** Note colours, by name; the client maps each to a colour with text contrast ≥ 4.5:1. */
 export const NOTE_COLORS = ['yellow', 'pink', 'green', 'blue', 'orange', 'purple'] as const;

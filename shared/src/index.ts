@@ -35,6 +35,7 @@ export {
   MAX_EXPORT_SIDE,
   EXPORT_TILE_SIZE,
   EXPORT_STRIP_BYTES,
+  NOTE_TIME_RESOLUTION_MS,
 } from './limits.js';
 export {
   PROTOCOL_VERSION,
@@ -98,6 +99,7 @@ export {
   listPrompts,
   listNotes,
   readBoard,
+  coarseTime,
   type NoteColor,
   type TemplateId,
   type BoardMeta,

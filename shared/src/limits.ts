@@ -86,3 +86,12 @@ export const EXPORT_TILE_SIZE = 2048;
  * same time: each tile draws only the notes it meets, so more, shorter tiles cost little.
  */
 export const EXPORT_STRIP_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The finest time a note, or the board itself, carries anywhere another person can read it: the
+ * document, the offstage notes, every export. A note written in the open carries the minute it was
+ * written in; a note written during private writing carries the minute of its reveal, the same for
+ * every note of one reveal. Finer times would let an export or a later reader line notes up against
+ * who was seen writing when.
+ */
+export const NOTE_TIME_RESOLUTION_MS = 60_000;

@@ -35,6 +35,23 @@ describe('document migrations', () => {
     expect(ran).toEqual([3]);
   });
 
+  it('version 4 coarsens the times of notes and the board that older servers wrote', () => {
+    const doc = docAt(3);
+    doc.getMap('meta').set('createdAt', 1_700_000_012_345);
+    const note = new Y.Map<unknown>([
+      ['text', 'vanha'],
+      ['createdAt', 1_700_000_059_000],
+    ]);
+    doc.getMap<Y.Map<unknown>>('notes').set('n1', note);
+    const prompt = new Y.Map<unknown>([['createdAt', 1_700_000_001_000]]);
+    doc.getMap<Y.Map<unknown>>('prompts').set('p1', prompt);
+    expect(migrateDoc(doc)).toEqual({ from: 3, to: BOARD_SCHEMA_VERSION });
+    expect(doc.getMap('meta').get('createdAt')).toBe(1_699_999_980_000);
+    expect(note.get('createdAt')).toBe(1_700_000_040_000);
+    // A facilitator's prompt keeps its seconds: its stacking order follows them.
+    expect(prompt.get('createdAt')).toBe(1_700_000_001_000);
+  });
+
   it('refuses a document written by a newer server', () => {
     expect(() => migrateDoc(docAt(BOARD_SCHEMA_VERSION + 1))).toThrow(DocTooNewError);
   });

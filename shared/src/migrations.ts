@@ -6,6 +6,7 @@
 import type * as Y from 'yjs';
 import {
   BOARD_SCHEMA_VERSION,
+  coarseTime,
   DEFAULT_GROUP_LABELS,
   DEFAULT_GROUP_THRESHOLD,
   FOLLOW_OFF,
@@ -80,6 +81,20 @@ export const DOC_MIGRATIONS: readonly DocMigration[] = [
         set(n, 'votes', {});
         set(n, 'cluster', null);
       });
+    },
+  },
+  {
+    version: 4,
+    description: 'note and board times coarsened to NOTE_TIME_RESOLUTION_MS',
+    up(doc) {
+      // Boards written before carry seconds; every participant's replica would keep them. The
+      // registry compacts a migrated document, so the finer values leave storage as well.
+      const coarsen = (m: Y.Map<unknown>) => {
+        const t = m.get('createdAt');
+        if (typeof t === 'number' && coarseTime(t) !== t) m.set('createdAt', coarseTime(t));
+      };
+      coarsen(metaMap(doc));
+      notesMap(doc).forEach(coarsen);
     },
   },
 ];

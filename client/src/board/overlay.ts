@@ -4,6 +4,7 @@
  * once. Pure functions of the board and the unsettled commands.
  */
 import {
+  coarseTime,
   DEFAULT_NOTE_COLOR,
   newNote,
   type BoardState,
@@ -25,8 +26,9 @@ export interface ViewBoard extends Omit<BoardState, 'notes'> {
   notes: ViewNote[];
 }
 
+/** A note not confirmed yet sorts as the server will keep it: by the coarse time, then id. */
 function blankNote(id: string, x: number, y: number): Note {
-  return newNote({ id, x, y, createdAt: Date.now() });
+  return newNote({ id, x, y, createdAt: coarseTime(Date.now()) });
 }
 
 function fromOffstage(n: OffstageNote): ViewNote {

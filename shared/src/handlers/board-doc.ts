@@ -5,6 +5,7 @@
 import * as Y from 'yjs';
 import {
   clustersMap,
+  coarseTime,
   listPrompts,
   metaMap,
   notesMap,
@@ -29,7 +30,10 @@ import {
   type WriteContext,
 } from './handler.js';
 
-/** Seconds resolution: creation times carry no more precision than a reader needs. */
+/**
+ * Seconds resolution, for what a facilitator creates (prompts, clusters, vote rounds): their order
+ * on the board follows these times. Notes and the board itself carry {@link coarseTime} instead.
+ */
 export function createdAt(now: number): number {
   return Math.floor(now / 1000) * 1000;
 }
@@ -139,7 +143,7 @@ export function insertNote(
     x: f.x,
     y: f.y,
     color: f.color,
-    createdAt: f.createdAt,
+    createdAt: coarseTime(f.createdAt),
     group: groupVisible(doc, view, author.group) ? author.group : null,
     author: named && pid ? (view.participant(pid)?.name ?? null) : null,
     month: monthOf(doc, f.x, f.y),
@@ -150,28 +154,39 @@ export function insertNote(
   notesMap(doc).set(id, new Y.Map<unknown>(Object.entries(record)));
 }
 
-/** Puts an offstage note into the document where it lies now, and out of the offstage set. */
+/**
+ * Puts an offstage note into the document where it lies now, and out of the offstage set. `time`
+ * replaces the note's own creation time (a reveal gives every note it shows the reveal's time).
+ */
 export function bringOnstage(
   doc: Y.Doc,
   ctx: WriteContext,
   rec: OffstageRecord,
   totals: VoteTotals,
+  time: number = rec.createdAt,
 ): void {
   const at = promptAt(listPrompts(doc), noteCenter(rec.x, rec.y));
-  insertNote(doc, ctx.view, rec.id, { ...rec, promptId: at }, rec, totals, rec.kept?.cluster);
+  const fields = { ...rec, promptId: at, createdAt: coarseTime(time) };
+  insertNote(doc, ctx.view, rec.id, fields, rec, totals, rec.kept?.cluster);
   ctx.emit({ kind: 'offstageDelete', noteId: rec.id });
 }
 
 /**
  * Moves every private note (of one prompt, or all) into the document in this transaction, so they
- * appear for everyone at the same moment.
+ * appear for everyone at the same moment and carry the same time: the reveal's, so neither the
+ * document nor an export tells in which order, or when, the hidden notes were written.
  */
 export function reveal(doc: Y.Doc, ctx: WriteContext, promptId: string | undefined): void {
   const totals = voteTotals(doc, ctx.view);
-  for (const rec of ctx.view.offstageNotes()) {
+  // Written in id order (ids are random), not the order they were written in: the document's own
+  // item clocks would otherwise tell that order to anyone who reads the update.
+  const waiting = [...ctx.view.offstageNotes()].sort((x, y) =>
+    x.id < y.id ? -1 : x.id > y.id ? 1 : 0,
+  );
+  for (const rec of waiting) {
     if (rec.state !== 'private') continue;
     if (promptId !== undefined && rec.promptId !== promptId) continue;
-    bringOnstage(doc, ctx, rec, totals);
+    bringOnstage(doc, ctx, rec, totals, ctx.now);
   }
 }
 

@@ -1,13 +1,12 @@
 /** Handlers of the commands on one note: add, move, update, delete, hide and unhide. */
 import type * as Y from 'yjs';
-import { DEFAULT_NOTE_COLOR, listPrompts, notesMap, type RecordMap } from '../board.js';
+import { DEFAULT_NOTE_COLOR, coarseTime, listPrompts, notesMap, type RecordMap } from '../board.js';
 import { noteCenter, promptAt } from '../geometry.js';
 import { MAX_NOTES_PER_BOARD } from '../limits.js';
 import type { OffstageRecord } from '../private-state.js';
 import { ErrorCode } from '../protocol.js';
 import {
   bringOnstage,
-  createdAt,
   insertNote,
   isPrivateWriting,
   locateNote,
@@ -56,7 +55,8 @@ export const noteAdd = defineHandler('note.add', {
       x: c.x,
       y: c.y,
       color: c.color ?? DEFAULT_NOTE_COLOR,
-      createdAt: createdAt(ctx.now),
+      // Coarse already while private: the author's own view carries no more than anyone's.
+      createdAt: coarseTime(ctx.now),
     };
     const hidden = participantId !== null && isPrivateWriting(doc, promptId);
     return plan({ id: c.id, fields, participantId, group, private: hidden });

@@ -6,6 +6,7 @@
  * endpoint deliver the plan; neither decides who may see what.
  */
 import {
+  coarseTime,
   REACTIONS,
   type Command,
   type OffstageChange,
@@ -70,10 +71,14 @@ function recipientOf(key: string): Recipient {
     : { participantId: key.slice('participant:'.length) };
 }
 
-/** The part of an offstage record its audience may see (no author, no group). */
+/**
+ * The part of an offstage record its audience may see (no author, no group), its time coarse: a
+ * hidden note reaches facilitators, who are not its author, and a record stored by an older
+ * server may carry seconds.
+ */
 export function toOffstageNote(rec: OffstageRecord): OffstageNote {
   const { id, promptId, text, x, y, color, createdAt, state } = rec;
-  return { id, promptId, text, x, y, color, createdAt, state };
+  return { id, promptId, text, x, y, color, createdAt: coarseTime(createdAt), state };
 }
 
 /** Collects, over one batch, what each audience must hear of; see the module comment. */
