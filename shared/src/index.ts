@@ -160,7 +160,7 @@ export {
   applyCommand,
   initBoardDoc,
   defaultGroups,
-  refreshGroupTags,
+  refreshGroupCounts,
   expireTimer,
   assignStation,
   type Actor,
