@@ -22,8 +22,8 @@ export interface NoteLabels {
   editedYours: string;
 }
 
-/** Height of the line that marks a note the facilitator edited. */
-const EDITED_LINE = 16;
+/** Height of one line of the mark on a note the facilitator edited; its author's takes two. */
+const EDITED_LINE = 15;
 
 export interface NoteShapeProps {
   note: ViewNote;
@@ -101,6 +101,7 @@ export const NoteShape = memo(function NoteShape(props: NoteShapeProps) {
       ? props.labels.editedYours
       : props.labels.edited
     : undefined;
+  const editedHeight = edited ? EDITED_LINE * (props.mine ? 2 : 1) : 0;
   return (
     <Group
       x={n.x}
@@ -174,7 +175,7 @@ export const NoteShape = memo(function NoteShape(props: NoteShapeProps) {
           x={12}
           y={12}
           width={NOTE_SIZE - 24}
-          height={NOTE_SIZE - 44 - (edited ? EDITED_LINE : 0)}
+          height={NOTE_SIZE - 44 - editedHeight}
           fontSize={16}
           lineHeight={1.25}
           fill={NOTE_TEXT}
@@ -188,12 +189,14 @@ export const NoteShape = memo(function NoteShape(props: NoteShapeProps) {
           text={edited}
           name="edited-mark"
           x={10}
-          y={NOTE_SIZE - 26 - EDITED_LINE}
+          y={NOTE_SIZE - 28 - editedHeight}
           width={NOTE_SIZE - 20}
+          height={editedHeight}
           fontSize={12}
+          lineHeight={EDITED_LINE / 12}
           fontStyle="italic"
           fill="#6b3e00"
-          wrap="none"
+          wrap="word"
           ellipsis
           listening={false}
         />
