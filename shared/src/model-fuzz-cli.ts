@@ -78,7 +78,7 @@ function runOne(
   for (const [k, n] of outcomes) out(`  ${k.padEnd(width)}  ${n}`);
   out(`  commands applied ${stats.applied}, refused ${stats.refused}, in ${seconds} s`);
   out(
-    `  notes tagged ${stats.tagged}, untagged below K ${stats.withheld} (group reached K later: ${stats.withheldThenReached})`,
+    `  notes tagged ${stats.tagged}, untagged below K ${stats.withheld} (group reached K later: ${stats.withheldThenReached}); facilitator rewrites ${stats.rewrites}`,
   );
   if (!details.failed) {
     out(`fuzz:model ${name}: every property held (seed ${seed})`);

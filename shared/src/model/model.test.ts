@@ -28,6 +28,7 @@ describe('command handlers under random workshops', () => {
       expect(stats.tagged).toBeGreaterThan(10);
       expect(stats.withheld).toBeGreaterThan(10);
       expect(stats.withheldThenReached).toBeGreaterThan(0);
+      expect(stats.rewrites).toBeGreaterThan(0);
       // Every command has a generator (model/steps.ts): a new command without one fails here.
       const reached = new Set([...stats.byOutcome.keys()].map((k) => k.split(' ')[0]));
       expect(COMMAND_TYPES.filter((t) => !reached.has(t))).toEqual([]);
@@ -46,6 +47,8 @@ describe('command handlers under random workshops', () => {
       expect(stats.tagged).toBeGreaterThan(50);
       expect(stats.withheld).toBeGreaterThan(50);
       expect(stats.withheldThenReached).toBeGreaterThan(20);
+      // Facilitators rewrite participants' notes, which must then carry the mark.
+      expect(stats.rewrites).toBeGreaterThan(20);
       for (const outcome of ['board.reveal applied', 'note.unhide applied', 'board.update applied'])
         expect(stats.byOutcome.get(outcome) ?? 0).toBeGreaterThan(0);
     },

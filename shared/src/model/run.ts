@@ -81,6 +81,8 @@ export interface ModelBoard {
   groups: Map<string, string | null>;
   /** Note id → the tag due when it was last written, counted from `groups` and the threshold then. */
   written: Map<string, string | null>;
+  /** Participants' notes whose text a facilitator changed since they were written. */
+  rewritten: Set<string>;
 }
 
 export function newBoard(w: Workshop): ModelBoard {
@@ -95,7 +97,14 @@ export function newBoard(w: Workshop): ModelBoard {
     build: buildTemplate(w.template, 'fi', { x: 0, y: 0 }, w.stations),
     stationAssignment: w.assignment,
   });
-  return { doc, state: new PrivateState(), now: START, groups: new Map(), written: new Map() };
+  return {
+    doc,
+    state: new PrivateState(),
+    now: START,
+    groups: new Map(),
+    written: new Map(),
+    rewritten: new Set(),
+  };
 }
 
 /** Replaces stand-ins by the ids of the records they stand for (an absent one stays unknown). */
@@ -204,6 +213,8 @@ export interface RunStats {
   withheld: number;
   /** Notes written below K whose group had reached K by the end of the run. */
   withheldThenReached: number;
+  /** Facilitator changes to the text of a participant's note. */
+  rewrites: number;
 }
 
 export function newStats(): RunStats {
@@ -214,6 +225,7 @@ export function newStats(): RunStats {
     tagged: 0,
     withheld: 0,
     withheldThenReached: 0,
+    rewrites: 0,
   };
 }
 
@@ -221,6 +233,23 @@ export function newStats(): RunStats {
 function tagDue(b: ModelBoard, actor: Actor): string | null {
   const g = actor.participantId !== undefined ? (b.groups.get(actor.participantId) ?? null) : null;
   return g !== null && membersOf(b, g) >= readMeta(b.doc).groupThreshold ? g : null;
+}
+
+/** A note's text where it is, on the board or offstage. */
+function textOf(b: ModelBoard, id: string): string | undefined {
+  const m = notesMap(b.doc).get(id);
+  return m ? String(m.get('text') ?? '') : b.state.offstage(id)?.text;
+}
+
+/** A note is marked edited exactly when a facilitator changed its text since it was written. */
+function editMarks(b: ModelBoard): Violation[] {
+  const out: Violation[] = [];
+  notesMap(b.doc).forEach((m, id) => {
+    const marked = m.get('editedByFacilitator') === true;
+    if (marked !== b.rewritten.has(id))
+      out.push(`note ${id} ${marked ? 'is' : 'is not'} marked edited by the facilitator`);
+  });
+  return out;
 }
 
 /** Members of a group as the run joined them; a removed participant still counts. */
@@ -257,6 +286,7 @@ export function runWorkshop(w: Workshop, stats: RunStats = newStats()): ModelBoa
       if (!actor || !parsed.success) continue;
       const c = parsed.data as Command;
       const due = c.type === 'note.add' && actor.role === 'participant' ? tagDue(b, actor) : null;
+      const textBefore = c.type === 'note.update' ? textOf(b, c.id) : undefined;
       const r = command(b, actor, c);
       if (r.ok) stats.applied += 1;
       else stats.refused += 1;
@@ -265,7 +295,18 @@ export function runWorkshop(w: Workshop, stats: RunStats = newStats()): ModelBoa
       fail(i, r.violations);
       // A refusal was just shown to change nothing, so the invariants stand as they were.
       if (!r.ok) continue;
+      if (
+        c.type === 'note.update' &&
+        actor.role === 'facilitator' &&
+        c.text !== undefined &&
+        c.text !== textBefore &&
+        b.state.author(c.id) !== null
+      ) {
+        b.rewritten.add(c.id);
+        stats.rewrites += 1;
+      }
       if (c.type === 'note.add') {
+        b.rewritten.delete(c.id);
         b.written.set(c.id, due);
         const hasGroup = actor.participantId !== undefined && b.groups.get(actor.participantId);
         if (due !== null) stats.tagged += 1;
@@ -283,6 +324,7 @@ export function runWorkshop(w: Workshop, stats: RunStats = newStats()): ModelBoa
       ...dotsNeverLost(votesBefore, dotsOf(b.doc, b.state), retract),
       ...leaks(b.doc, secrets),
       ...groupTagsFixed(b.doc, b.written),
+      ...editMarks(b),
     ]);
   }
   const k = readMeta(b.doc).groupThreshold;

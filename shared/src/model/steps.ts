@@ -338,8 +338,9 @@ export function workshopArb(maxSteps: number): fc.Arbitrary<Workshop> {
 }
 
 /**
- * Workshops made of what decides group tags, densely: joins into few groups, participants' notes
- * (some in private writing), removals, threshold changes, reveals, hides and unhides. Most
+ * Workshops made of what decides what a note shows of its author and its edits, densely: joins
+ * into few groups, participants' notes (some in private writing), removals, threshold changes,
+ * reveals, hides, unhides and edits. Most
  * participants join during the run, so groups cross the threshold between one note and the next.
  */
 export function groupTagWorkshopArb(maxSteps: number): fc.Arbitrary<Workshop> {
@@ -387,6 +388,14 @@ export function groupTagWorkshopArb(maxSteps: number): fc.Arbitrary<Workshop> {
           boardNoteId.map((id) => ({ type: 'note.delete' as const, id })),
         ),
         facilitator,
+      ).map((s) => ({ kind: 'command' as const, ...s })),
+      weight: 2,
+    },
+    {
+      // Edits by the facilitator and by participants (authors or not), which mark a note or not.
+      arbitrary: by(
+        fc.record({ id: boardNoteId, text }).map((c) => ({ type: 'note.update' as const, ...c })),
+        fc.oneof(facilitator, participant),
       ).map((s) => ({ kind: 'command' as const, ...s })),
       weight: 2,
     },
