@@ -1,7 +1,6 @@
 import { expect, test } from '@playwright/test';
 import {
   addNote,
-  createBoard,
   DESKTOP,
   joinByCode,
   newPage,
@@ -9,6 +8,7 @@ import {
   onScreen,
   PHONE,
   shot,
+  synced,
   visiblePointOf,
   watchErrors,
 } from './helpers.js';
@@ -18,7 +18,13 @@ test('a facilitator’s edit of a participant’s note is marked for everyone, a
 }) => {
   const { page: f } = await newPage(browser, DESKTOP);
   const errors = watchErrors(f, 'facilitator');
-  const code = await createBoard(f, 'Palaute');
+  await f.goto('/');
+  await f.getByTestId('create-title').fill('Palaute');
+  await f.getByTestId('create-submit').click();
+  const code = (await f.getByTestId('join-code').textContent())!.replace(/\s/g, '');
+  const projectorLink = await f.getByTestId('link-projector').inputValue();
+  await f.getByTestId('open-facilitator').click();
+  await synced(f);
 
   const { page: author } = await newPage(browser, PHONE);
   errors.push(...watchErrors(author, 'author'));
@@ -47,6 +53,15 @@ test('a facilitator’s edit of a participant’s note is marked for everyone, a
       .toEqual([['Toivon, että minua kuunnellaan', true]]);
   }
   await shot(other, 'facilitator-edit-other-desktop');
+  // The projector draws the same mark.
+  const { page: projector } = await newPage(browser, { viewport: { width: 1920, height: 1080 } });
+  errors.push(...watchErrors(projector, 'projector'));
+  await projector.goto(projectorLink);
+  await synced(projector);
+  await expect
+    .poll(async () => (await notes(projector)).map((n) => n.editedByFacilitator))
+    .toEqual([true]);
+  await shot(projector, 'facilitator-edit-projector');
   await shot(author, 'facilitator-edit-author-phone-canvas');
 
   // In the list view: everyone reads "muokattu"; the author reads that the facilitator changed it.
