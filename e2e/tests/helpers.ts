@@ -16,6 +16,8 @@ export interface BoardNote {
   y: number;
   promptId: string | null;
   offstage: string | null;
+  /** Whether a facilitator changed the text of this participant's note. */
+  editedByFacilitator: boolean;
 }
 export interface BoardPrompt {
   id: string;

@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { applyCommand, initBoardDoc, type Actor } from './apply.js';
 import { PrivateState } from './private-state.js';
 import { BOARD_SCHEMA_VERSION, getNote, listNotes, readBoard } from './board.js';
-import { refreshGroupTags } from './apply.js';
+import { refreshGroupCounts } from './apply.js';
 import type { Command } from './commands.js';
 import { NOTE_SIZE } from './limits.js';
 
@@ -258,25 +258,53 @@ describe('locks', () => {
 });
 
 describe('role groups and K-anonymity', () => {
-  it('shows a group tag only once K participants joined that group, on old notes too', () => {
+  it('tags a note only if its group had K members when it was written, and never later', () => {
     const { doc, run, state } = board({ groupThreshold: 3 });
+    const as = (participantId: string) => ({ role: 'participant' as const, participantId });
     state.addParticipant({ id: 'j1', group: 'g3', name: null, revoked: false });
     state.addParticipant({ id: 'j2', group: 'g3', name: null, revoked: false });
-    const a = id();
-    run({ type: 'note.add', id: a, x: 0, y: 0, text: '' }, 1_000, {
-      role: 'participant',
-      participantId: 'j1',
-    });
-    expect(getNote(doc, a)?.group).toBeNull();
+    const early = id();
+    run({ type: 'note.add', id: early, x: 0, y: 0, text: '' }, 1_000, as('j1'));
+    expect(getNote(doc, early)?.group).toBeNull();
     expect(readBoard(doc).meta.groupCounts).toEqual({});
     state.addParticipant({ id: 'j3', group: 'g3', name: null, revoked: false });
-    doc.transact(() => refreshGroupTags(doc, state));
-    expect(getNote(doc, a)?.group).toBe('g3');
+    doc.transact(() => refreshGroupCounts(doc, state));
+    // The count shows now, but the note written below K stays untagged.
     expect(readBoard(doc).meta.groupCounts).toEqual({ g3: 3 });
-    // Raising K withdraws the tag again.
+    expect(getNote(doc, early)?.group).toBeNull();
+    const late = id();
+    run({ type: 'note.add', id: late, x: 0, y: 0, text: '' }, 1_000, as('j1'));
+    expect(getNote(doc, late)?.group).toBe('g3');
+    // Raising K hides the count and keeps new notes untagged; the tag already shown stays.
     run({ type: 'board.update', groupThreshold: 4 });
-    expect(getNote(doc, a)?.group).toBeNull();
     expect(readBoard(doc).meta.groupCounts).toEqual({});
+    expect(getNote(doc, late)?.group).toBe('g3');
+    const after = id();
+    run({ type: 'note.add', id: after, x: 0, y: 0, text: '' }, 1_000, as('j2'));
+    expect(getNote(doc, after)?.group).toBeNull();
+    // Lowering K again tags nothing written before.
+    run({ type: 'board.update', groupThreshold: 2 });
+    expect(getNote(doc, early)?.group).toBeNull();
+    expect(getNote(doc, after)?.group).toBeNull();
+  });
+
+  it('a private note keeps the tag decided when it was written, through its reveal', () => {
+    const { doc, run, state } = board({ groupThreshold: 2 });
+    const as = (participantId: string) => ({ role: 'participant' as const, participantId });
+    run({ type: 'board.update', privateWriting: true });
+    state.addParticipant({ id: 'j1', group: 'g3', name: null, revoked: false });
+    const below = id();
+    run({ type: 'note.add', id: below, x: 0, y: 0, text: '' }, 1_000, as('j1'));
+    state.addParticipant({ id: 'j2', group: 'g3', name: null, revoked: false });
+    const atK = id();
+    run({ type: 'note.add', id: atK, x: 0, y: 0, text: '' }, 1_000, as('j2'));
+    run({ type: 'board.update', privateWriting: false });
+    expect(getNote(doc, below)?.group).toBeNull();
+    expect(getNote(doc, atK)?.group).toBe('g3');
+    // Hidden and brought back, each keeps its own.
+    run({ type: 'note.hide', id: below });
+    run({ type: 'note.unhide', id: below });
+    expect(getNote(doc, below)?.group).toBeNull();
   });
 
   it('named boards show the author’s display name; anonymous ones never do', () => {
@@ -316,3 +344,49 @@ describe('moderation', () => {
     });
   });
 });
+
+describe('facilitator edits of participants’ notes', () => {
+  it('marks a note whose words a facilitator changed, and only then', () => {
+    const { doc, run } = withParticipants();
+    const a = id();
+    run({ type: 'note.add', id: a, x: 0, y: 0, text: 'alkuperäinen' }, 1_000, P1);
+    // The author's own edits, and a facilitator's colour change or same text, leave no mark.
+    run({ type: 'note.update', id: a, text: 'korjattu' }, 1_000, P1);
+    run({ type: 'note.update', id: a, color: 'blue' });
+    run({ type: 'note.update', id: a, text: 'korjattu' });
+    expect(getNote(doc, a)?.editedByFacilitator).toBe(false);
+    expect(notesKeys(doc)).not.toContain('editedByFacilitator');
+    run({ type: 'note.update', id: a, text: 'uudelleen kirjoitettu' });
+    expect(getNote(doc, a)).toMatchObject({
+      text: 'uudelleen kirjoitettu',
+      editedByFacilitator: true,
+    });
+    // The author's later edit does not clear it: what the facilitator changed was seen changed.
+    run({ type: 'note.update', id: a, text: 'omin sanoin' }, 1_000, P1);
+    expect(getNote(doc, a)?.editedByFacilitator).toBe(true);
+    // The mark carries nothing about the author.
+    const rec = JSON.stringify(doc.getMap('notes').get(a));
+    expect(rec).not.toContain('p1');
+    expect(rec).not.toContain('g1');
+  });
+
+  it('does not mark the facilitator’s own notes, and keeps the mark through hide and unhide', () => {
+    const { doc, run } = withParticipants();
+    const own = id();
+    run({ type: 'note.add', id: own, x: 0, y: 0, text: 'ohje' });
+    run({ type: 'note.update', id: own, text: 'uusi ohje' });
+    expect(getNote(doc, own)?.editedByFacilitator).toBe(false);
+    const a = id();
+    run({ type: 'note.add', id: a, x: 0, y: 0, text: 'x' }, 1_000, P2);
+    run({ type: 'note.hide', id: a });
+    run({ type: 'note.update', id: a, text: 'siistitty' });
+    run({ type: 'note.unhide', id: a });
+    expect(getNote(doc, a)).toMatchObject({ text: 'siistitty', editedByFacilitator: true });
+  });
+});
+
+function notesKeys(doc: Y.Doc): string[] {
+  const keys = new Set<string>();
+  doc.getMap<Y.Map<unknown>>('notes').forEach((m) => m.forEach((_v, k) => keys.add(k)));
+  return [...keys];
+}

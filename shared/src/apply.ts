@@ -29,7 +29,7 @@ import type { PrivateEffect, PrivateView } from './private-state.js';
 import { ErrorCode, type ProtocolError } from './protocol.js';
 import type { BuiltTemplate } from './templates.js';
 
-export { refreshGroupTags } from './handlers/derive.js';
+export { refreshGroupCounts } from './handlers/derive.js';
 export { expireTimer } from './handlers/timer.js';
 export { assignStation } from './handlers/stations.js';
 export type { Actor } from './handlers/handler.js';

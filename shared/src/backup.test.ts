@@ -127,6 +127,26 @@ describe('readBackup', () => {
     ]);
   });
 
+  it('keeps the facilitator’s edit mark through a backup, and shows it in the table', () => {
+    const b = sampleBackup() as unknown as Mutable;
+    const plainCopy = readBackup(JSON.parse(JSON.stringify(b)));
+    expect(plainCopy.board.notes[0]!.editedByFacilitator).toBe(false);
+    b.board.notes[0]!['editedByFacilitator'] = true;
+    const doc = new Y.Doc();
+    restoreBoardDoc(doc, readBackup(JSON.parse(JSON.stringify(b))));
+    expect(readBoard(doc).notes[0]!.editedByFacilitator).toBe(true);
+    expect(toBackup(doc, 0).board.notes[0]!.editedByFacilitator).toBe(true);
+    const table = notesTable(readBoard(doc), 'fi');
+    const col = table.headers.indexOf('Fasilitaattorin muokkaama');
+    expect(table.rows[0]![col]).toBe('muokattu');
+    // A backup from before the mark existed restores without it.
+    delete b.board.notes[0]!['editedByFacilitator'];
+    const older = new Y.Doc();
+    restoreBoardDoc(older, readBackup(JSON.parse(JSON.stringify(b))));
+    expect(readBoard(older).notes[0]!.editedByFacilitator).toBe(false);
+    expect(notesTable(readBoard(older), 'en').rows[0]![col]).toBe('');
+  });
+
   it.each(['__proto__', 'constructor', 'prototype', 'toString', 'heart2'])(
     'refuses %s as a reaction key, naming the field',
     (key) => {

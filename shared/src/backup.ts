@@ -160,6 +160,7 @@ const BackupNote = z.object({
   reactions: keyed(z.enum(REACTIONS), REACTIONS.length),
   votes: keyed(id, MAX_ROUNDS_PER_BOARD),
   cluster: id.nullable().default(null),
+  editedByFacilitator: z.boolean().default(false),
 });
 const BackupMeta = z.object({
   title: short(MAX_BOARD_TITLE_LENGTH).min(1),
@@ -266,7 +267,11 @@ export function restoreBoardDoc(doc: Y.Doc, backup: BoardBackup): void {
     }
     for (const n of notes) {
       const r = new Y.Map<unknown>();
-      for (const [k, v] of Object.entries(n)) if (k !== 'id') r.set(k, plain(v));
+      for (const [k, v] of Object.entries(n)) {
+        // The edit mark is written only where it is set, as the handlers write it.
+        if (k === 'id' || (k === 'editedByFacilitator' && v !== true)) continue;
+        r.set(k, plain(v));
+      }
       notesMap(doc).set(n.id, r);
     }
     for (const r of rounds ?? []) roundsMap(doc).set(r.id, r);
@@ -283,6 +288,8 @@ const COLUMN_TITLES: Record<Locale, Record<string, string>> = {
     month: 'Kuukausi',
     station: 'Rasti',
     cluster: 'Ryhmittely',
+    edited: 'Fasilitaattorin muokkaama',
+    editedMark: 'muokattu',
     created: 'Luotu',
     votes: 'Pisteet',
     reactions: 'Reaktiot',
@@ -294,6 +301,8 @@ const COLUMN_TITLES: Record<Locale, Record<string, string>> = {
     month: 'Månad',
     station: 'Station',
     cluster: 'Gruppering',
+    edited: 'Redigerad av facilitatorn',
+    editedMark: 'redigerad',
     created: 'Skapad',
     votes: 'Poäng',
     reactions: 'Reaktioner',
@@ -305,6 +314,8 @@ const COLUMN_TITLES: Record<Locale, Record<string, string>> = {
     month: 'Month',
     station: 'Station',
     cluster: 'Cluster',
+    edited: 'Edited by the facilitator',
+    editedMark: 'edited',
     created: 'Created',
     votes: 'Dots',
     reactions: 'Reactions',
@@ -317,10 +328,10 @@ export interface NotesTable {
 }
 
 /**
- * Every note as a row: area, text, group (where shown), month, station, cluster, votes per round,
- * reactions, time (coarse: the minute written, or the reveal's for private writing). Rows keep the
- * board's order, oldest first and ties by id, so notes of one minute or one reveal come in no order
- * that tells who wrote first.
+ * Every note as a row: area, text, group (where shown), month, station, cluster, whether the
+ * facilitator changed its text, votes per round, reactions, time (coarse: the minute written, or
+ * the reveal's for private writing). Rows keep the board's order, oldest first and ties by id, so
+ * notes of one minute or one reveal come in no order that tells who wrote first.
  */
 export function notesTable(state: BoardState, locale: Locale): NotesTable {
   const board = coarseBoardTimes(state);
@@ -336,6 +347,7 @@ export function notesTable(state: BoardState, locale: Locale): NotesTable {
     t['month']!,
     t['station']!,
     t['cluster']!,
+    t['edited']!,
     ...board.rounds.map((r, i) => `${t['votes']} ${r.label || i + 1}`),
     ...REACTIONS.map((r) => `${t['reactions']}: ${r}`),
     t['created']!,
@@ -349,6 +361,7 @@ export function notesTable(state: BoardState, locale: Locale): NotesTable {
       n.month ? month.format(new Date(2024, n.month - 1, 15)) : '',
       p?.station ?? '',
       n.cluster ? (clusters.get(n.cluster) ?? '') : '',
+      n.editedByFacilitator ? t['editedMark']! : '',
       ...board.rounds.map((r) => n.votes[r.id] ?? 0),
       ...REACTIONS.map((r) => n.reactions[r] ?? 0),
       new Date(n.createdAt).toISOString(),

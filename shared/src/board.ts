@@ -183,7 +183,10 @@ export interface Note {
   color: NoteColor;
   /** Creation time in ms since the epoch, rounded down to the second. */
   createdAt: number;
-  /** The author's role group, present only while that group has at least K members. */
+  /**
+   * The author's role group, decided when the note was written: present only if that group had at
+   * least K members at that moment. Later joins, leaves and threshold changes never change it.
+   */
   group: string | null;
   /** The author's display name, on named boards only. */
   author: string | null;
@@ -195,6 +198,11 @@ export interface Note {
   votes: Record<string, number>;
   /** The cluster the note was grouped into. */
   cluster: string | null;
+  /**
+   * Whether a facilitator changed the text of a participant's note. Written only when true (absent
+   * reads as false); it never says who the author is.
+   */
+  editedByFacilitator: boolean;
 }
 
 /** A Y.Map of plain values, the record type of the document. */
@@ -368,6 +376,7 @@ export function newNote(fields: Pick<Note, 'id' | 'x' | 'y'> & Partial<Note>): N
     reactions: {},
     votes: {},
     cluster: null,
+    editedByFacilitator: false,
     ...fields,
   };
 }
@@ -390,6 +399,7 @@ export function readNote(id: string, m: RecordMap): Note {
     reactions: readCounts(m.get('reactions')) as Partial<Record<Reaction, number>>,
     votes: readCounts(m.get('votes')),
     cluster: strOrNull(m, 'cluster'),
+    editedByFacilitator: m.get('editedByFacilitator') === true,
   };
 }
 

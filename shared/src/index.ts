@@ -162,7 +162,7 @@ export {
   applyCommand,
   initBoardDoc,
   defaultGroups,
-  refreshGroupTags,
+  refreshGroupCounts,
   expireTimer,
   assignStation,
   type Actor,

@@ -1,10 +1,16 @@
 /**
- * `pnpm fuzz:model [--runs N] [--seed N] [--steps N] [--path P]`: runs the property tests over the
- * command handlers (`model/properties.ts`) longer than the test suite does, and exits non-zero
+ * `pnpm fuzz:model [--runs N] [--seed N] [--steps N] [--path P] [--property workshop|groupTags]`:
+ * runs the property tests over the command handlers (`model/properties.ts`; by default every one,
+ * each with the same seed) longer than the test suite does, and exits non-zero
  * when one fails. It prints its seed; the same seed (with the printed path) replays a failure and
  * its shrinking exactly. A failure worth keeping goes into `model/regressions.ts` once fixed.
  */
-import { MAX_STEPS, checkModel } from './model/properties.js';
+import {
+  MAX_STEPS,
+  MODEL_PROPERTIES,
+  checkModel,
+  type ModelPropertyName,
+} from './model/properties.js';
 import { newStats } from './model/run.js';
 
 // `shared` is written for browsers too, so Node's types are not in its build; this is all it uses.
@@ -44,25 +50,45 @@ function main(argv: string[]): number {
   const seed = int(argv, 'seed', Math.floor(Math.random() * MAX_SEED), 0, MAX_SEED);
   const maxSteps = int(argv, 'steps', MAX_STEPS, 1, MAX_STEPS_FLAG);
   const path = flag(argv, 'path');
+  const names = Object.keys(MODEL_PROPERTIES) as ModelPropertyName[];
+  const only = flag(argv, 'property');
+  if (only !== undefined && !names.includes(only as ModelPropertyName))
+    throw new UsageError(`--property must be one of ${names.join(', ')}`);
+  if (path !== undefined && only === undefined)
+    throw new UsageError('--path replays one property: give --property too');
+  for (const name of only !== undefined ? [only as ModelPropertyName] : names) {
+    const code = runOne(name, { runs, seed, maxSteps, path });
+    if (code !== 0) return code;
+  }
+  return 0;
+}
+
+function runOne(
+  name: ModelPropertyName,
+  { runs, seed, maxSteps, path }: { runs: number; seed: number; maxSteps: number; path?: string },
+): number {
   const out = (s: string) => process.stdout.write(`${s}\n`);
-  out(`fuzz:model: seed ${seed}, ${runs} workshops of up to ${maxSteps} steps`);
+  out(`fuzz:model ${name}: seed ${seed}, ${runs} workshops of up to ${maxSteps} steps`);
   const stats = newStats();
   const started = Date.now();
-  const details = checkModel({ runs, seed, maxSteps, ...(path ? { path } : {}) }, stats);
+  const details = checkModel({ runs, seed, maxSteps, ...(path ? { path } : {}) }, stats, name);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const outcomes = [...stats.byOutcome].sort(([a], [b]) => (a < b ? -1 : 1));
   const width = Math.max(0, ...outcomes.map(([k]) => k.length));
   for (const [k, n] of outcomes) out(`  ${k.padEnd(width)}  ${n}`);
   out(`  commands applied ${stats.applied}, refused ${stats.refused}, in ${seconds} s`);
+  out(
+    `  notes tagged ${stats.tagged}, untagged below K ${stats.withheld} (group reached K later: ${stats.withheldThenReached}); facilitator rewrites ${stats.rewrites}`,
+  );
   if (!details.failed) {
-    out(`fuzz:model: every property held (seed ${seed})`);
+    out(`fuzz:model ${name}: every property held (seed ${seed})`);
     return 0;
   }
-  out(`\nfuzz:model: a property failed after ${details.numRuns} workshops (seed ${seed})`);
+  out(`\nfuzz:model ${name}: a property failed after ${details.numRuns} workshops (seed ${seed})`);
   out(String(details.errorInstance));
   out(`shrunk ${details.numShrinks} times to:\n${JSON.stringify(details.counterexample?.[0])}`);
   out(
-    `replay: pnpm fuzz:model --seed ${seed} --steps ${maxSteps} --path "${details.counterexamplePath}"`,
+    `replay: pnpm fuzz:model --property ${name} --seed ${seed} --steps ${maxSteps} --path "${details.counterexamplePath}"`,
   );
   return 1;
 }

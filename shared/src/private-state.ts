@@ -12,6 +12,14 @@ export interface OffstageRecord extends OffstageNote {
   participantId: string | null;
   /** The author's group at the time of writing. */
   group: string | null;
+  /**
+   * The group tag the note shows once it is on the board, decided when it was written: the
+   * author's group if it had at least K members then, otherwise null. Absent in records stored
+   * before tags were decided at writing; those show no tag.
+   */
+  tag?: string | null;
+  /** Whether a facilitator changed the text of this participant's note (see `editedByFacilitator`). */
+  editedByFacilitator?: boolean;
   /** What a hidden note had in the document, given back when it is restored. */
   kept?: {
     reactions: Record<string, number>;

@@ -87,6 +87,25 @@ describe('the export scene', () => {
     expect(none).toEqual([]);
   });
 
+  it('a note whose text the facilitator changed carries a small mark, first in its footer', () => {
+    const b = trustBoard();
+    b.notes = [
+      note('a', { editedByFacilitator: true, group: 'g3', month: 3, x: 0 }),
+      note('b', { x: 300 }),
+    ];
+    for (const [locale, word] of [
+      ['fi', 'muokattu'],
+      ['sv', 'redigerad'],
+      ['en', 'edited'],
+    ] as const) {
+      const footers = buildScene(b, { locale, now: 0 })
+        .items.filter((i): i is SceneText => i.kind === 'text' && i.size === 12)
+        .map((i) => i.text);
+      expect(footers).toHaveLength(1);
+      expect(footers[0]!.startsWith(`${word} · `)).toBe(true);
+    }
+  });
+
   it('one prompt: only its notes, and an unknown prompt is a typed error', () => {
     const b = trustBoard();
     const [p, q] = b.prompts;

@@ -48,10 +48,13 @@ const PAGE_BACKGROUND = '#ffffff';
 const REACTION_MARK: Record<Reaction, string> = { heart: '♥', clap: '✌', idea: '☼', agree: '+1' };
 
 /** The header's words, per language. */
-const SCENE_TEXT: Record<Locale, { untitled: string; notes: string; groups: string }> = {
-  fi: { untitled: 'Nimetön taulu', notes: 'muistilappua', groups: 'Roolit' },
-  sv: { untitled: 'Namnlös tavla', notes: 'lappar', groups: 'Roller' },
-  en: { untitled: 'Untitled board', notes: 'notes', groups: 'Roles' },
+const SCENE_TEXT: Record<
+  Locale,
+  { untitled: string; notes: string; groups: string; edited: string }
+> = {
+  fi: { untitled: 'Nimetön taulu', notes: 'muistilappua', groups: 'Roolit', edited: 'muokattu' },
+  sv: { untitled: 'Namnlös tavla', notes: 'lappar', groups: 'Roller', edited: 'redigerad' },
+  en: { untitled: 'Untitled board', notes: 'notes', groups: 'Roles', edited: 'edited' },
 };
 
 export interface Box {
@@ -283,6 +286,8 @@ interface NoteContext {
   groupColor: Map<string, string>;
   groupLabel: Map<string, string>;
   clusterLabel: Map<string, string>;
+  /** The word that marks a note whose text the facilitator changed. */
+  edited: string;
 }
 
 function noteItems(n: Note, ctx: NoteContext, dx: number, dy: number): SceneItem[] {
@@ -318,6 +323,8 @@ function noteItems(n: Note, ctx: NoteContext, dx: number, dy: number): SceneItem
     wrap: 'word',
   });
   const footer: string[] = [];
+  // First, so a long footer never cuts it off.
+  if (n.editedByFacilitator) footer.push(ctx.edited);
   const reactions = (Object.entries(n.reactions) as [Reaction, number][])
     .filter(([, v]) => v > 0)
     .map(([k, v]) => `${REACTION_MARK[k]} ${v}`)
@@ -539,6 +546,7 @@ export function buildScene(board: BoardState, opts: SceneOptions): Scene {
     groupColor,
     groupLabel,
     clusterLabel: new Map(board.clusters.map((c) => [c.id, c.label])),
+    edited: SCENE_TEXT[opts.locale].edited,
   };
   const placements: ScenePlacement[] = [];
   for (const n of notes) {

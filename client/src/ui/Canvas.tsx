@@ -107,7 +107,13 @@ export function Canvas(props: CanvasProps) {
     return Array.from({ length: 12 }, (_, i) => fmt.format(new Date(2024, i, 15)));
   }, []);
   const labels = useMemo(
-    () => ({ yours: t('board.yours'), onlyYou: t('board.onlyYou'), hidden: t('board.hidden') }),
+    () => ({
+      yours: t('board.yours'),
+      onlyYou: t('board.onlyYou'),
+      hidden: t('board.hidden'),
+      edited: t('board.editedByFacilitator'),
+      editedYours: t('board.editedByFacilitatorYours'),
+    }),
     [t],
   );
   const fillOf = (n: ViewNote) =>

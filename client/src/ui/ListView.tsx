@@ -110,6 +110,11 @@ function NoteItem(props: ListViewProps & { note: ViewNote; prompts: Prompt[] }) 
       ) : (
         <p className="list-note-text">{n.text || '—'}</p>
       )}
+      {n.editedByFacilitator && (
+        <p className="small edited-mark" title={t('board.editedByFacilitatorLong')}>
+          {t(mine ? 'board.editedByFacilitatorYours' : 'board.editedByFacilitator')}
+        </p>
+      )}
       {facts.length > 0 && <p className="muted small">{facts.join(' · ')}</p>}
       <div className="list-note-actions">
         {votes > 0 && <span className="muted small">{t('vote.total', { count: votes })}</span>}

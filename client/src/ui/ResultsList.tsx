@@ -35,6 +35,12 @@ export function ResultsList({
               {votes}
             </span>
             <span className="result-text">{n.text}</span>
+            {n.editedByFacilitator && (
+              <span className="small edited-mark" title={t('board.editedByFacilitatorLong')}>
+                {' '}
+                {t('board.editedByFacilitator')}
+              </span>
+            )}
           </li>
         ))}
       </ol>

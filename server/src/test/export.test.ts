@@ -25,20 +25,24 @@ describe('exports and backups over HTTP', () => {
     fx.clients.push(f);
     const prompt = readBoard(f.doc).prompts[0]!;
     const notes: Record<string, string> = {};
-    for (const [i, [group, text]] of (
-      [
-        ['g3', 'Johto: "avoimuus" ja luottamus'],
-        ['g3', 'Äänestetään; päätetään yhdessä'],
-        ['g3', 'Övrigt på svenska'],
-        ['g1', 'Henkilöstön ääni'],
-      ] as const
-    ).entries()) {
+    const written = [
+      ['g3', 'Johto: "avoimuus" ja luottamus'],
+      ['g3', 'Äänestetään; päätetään yhdessä'],
+      ['g3', 'Övrigt på svenska'],
+      ['g1', 'Henkilöstön ääni'],
+    ] as const;
+    // Everyone joins before anyone writes: a tag is decided when its note is written.
+    const writers: TestClient[] = [];
+    for (const [group] of written) {
       const p = await joinAs(fx.server.url, board.code, { group });
       const c = await TestClient.connect(fx.server.url, board.boardId, { token: p.token });
       fx.clients.push(c);
+      writers.push(c);
+    }
+    for (const [i, [, text]] of written.entries()) {
       const id = newId();
       notes[text] = id;
-      await c.command({
+      await writers[i]!.command({
         type: 'note.add',
         id,
         x: prompt.x + 20 + i * 170,

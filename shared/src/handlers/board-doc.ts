@@ -21,7 +21,7 @@ import type { OffstageRecord, PrivateView } from '../private-state.js';
 import { ErrorCode, type OffstageNote } from '../protocol.js';
 import type { BuiltTemplate, TemplatePrompt } from '../templates.js';
 import { monthAt } from '../wheel.js';
-import { groupVisible, noteTotals, voteTotals, type VoteTotals } from './derive.js';
+import { noteTotals, voteTotals, type VoteTotals } from './derive.js';
 import {
   refuse,
   type Actor,
@@ -121,6 +121,15 @@ export function isPrivateWriting(doc: Y.Doc, promptId: string | null): boolean {
 /** What a note is, apart from its id and its counts. */
 export type NoteFields = Omit<OffstageNote, 'id' | 'state'>;
 
+/** What the board may show about a note's author and its edits, decided before it is written. */
+export interface ShownFacts {
+  participantId: string | null;
+  /** The group tag decided when the note was written (see `tagAtWriting`). */
+  tag: string | null;
+  /** Whether a facilitator changed the text of this participant's note. */
+  editedByFacilitator: boolean;
+}
+
 /**
  * Writes a note into the document with exactly the author facts the board may show. Its counts
  * (reactions, shown vote totals) are derived from the private state, so a note that comes back —
@@ -131,7 +140,7 @@ export function insertNote(
   view: PrivateView,
   id: string,
   f: NoteFields,
-  author: { participantId: string | null; group: string | null },
+  author: ShownFacts,
   totals: VoteTotals = noteTotals(doc, view),
   cluster: string | null = null,
 ): void {
@@ -144,12 +153,14 @@ export function insertNote(
     y: f.y,
     color: f.color,
     createdAt: coarseTime(f.createdAt),
-    group: groupVisible(doc, view, author.group) ? author.group : null,
+    group: author.tag,
     author: named && pid ? (view.participant(pid)?.name ?? null) : null,
     month: monthOf(doc, f.x, f.y),
     reactions: view.reactionCounts(id),
     votes: totals.of(id),
     cluster: cluster !== null && clustersMap(doc).has(cluster) ? cluster : null,
+    // Written only when set, so notes nobody but their author touched carry no such key.
+    ...(author.editedByFacilitator ? { editedByFacilitator: true } : {}),
   };
   notesMap(doc).set(id, new Y.Map<unknown>(Object.entries(record)));
 }
@@ -166,8 +177,22 @@ export function bringOnstage(
   time: number = rec.createdAt,
 ): void {
   const at = promptAt(listPrompts(doc), noteCenter(rec.x, rec.y));
-  const fields = { ...rec, promptId: at, createdAt: coarseTime(time) };
-  insertNote(doc, ctx.view, rec.id, fields, rec, totals, rec.kept?.cluster);
+  // The tag is the one decided when the note was written, never one its group earned since; a
+  // record stored before tags were decided at writing shows none.
+  const shown: ShownFacts = {
+    participantId: rec.participantId,
+    tag: rec.tag ?? null,
+    editedByFacilitator: rec.editedByFacilitator === true,
+  };
+  insertNote(
+    doc,
+    ctx.view,
+    rec.id,
+    { ...rec, promptId: at, createdAt: coarseTime(time) },
+    shown,
+    totals,
+    rec.kept?.cluster,
+  );
   ctx.emit({ kind: 'offstageDelete', noteId: rec.id });
 }
 

@@ -7,7 +7,7 @@ import { MAX_PROMPTS_PER_BOARD } from '../limits.js';
 import { ErrorCode } from '../protocol.js';
 import { buildTemplate } from '../templates.js';
 import { insertTemplate, locateNote, reveal } from './board-doc.js';
-import { refreshGroupTags } from './derive.js';
+import { refreshGroupCounts } from './derive.js';
 import { defineHandler, plan, refuse } from './handler.js';
 
 export const boardUpdate = defineHandler('board.update', {
@@ -27,7 +27,7 @@ export const boardUpdate = defineHandler('board.update', {
     }
     if (c.groupThreshold !== undefined && meta.get('groupThreshold') !== c.groupThreshold) {
       meta.set('groupThreshold', c.groupThreshold);
-      refreshGroupTags(doc, ctx.view);
+      refreshGroupCounts(doc, ctx.view);
     }
     const exportable = c.participantExport;
     if (exportable !== undefined && (meta.get('participantExport') ?? false) !== exportable)

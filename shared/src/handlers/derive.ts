@@ -1,6 +1,6 @@
 /**
  * Counts the document shows that follow from other state: how many private notes wait in each
- * prompt, each note's reactions and shown vote totals, each group's members and tags. They are
+ * prompt, each note's reactions and shown vote totals, each group's members. They are
  * recomputed from the private state and the document, never patched by ±1, so they cannot drift.
  * Each refresh writes only values that changed.
  */
@@ -8,7 +8,6 @@ import type * as Y from 'yjs';
 import {
   DEFAULT_GROUP_THRESHOLD,
   metaMap,
-  notesMap,
   promptsMap,
   readMeta,
   roundsMap,
@@ -24,7 +23,15 @@ function sameCounts(a: unknown, b: Record<string, number>): boolean {
   return Object.keys(x).length === keys.length && keys.every((k) => x[k] === b[k]);
 }
 
-/** Whether a group's tag may show: it has at least K members. */
+/**
+ * The tag a note written now from `group` shows: the group if it has at least K members at this
+ * moment, otherwise none. It is decided once, when the note is written, and kept with the note.
+ */
+export function tagAtWriting(doc: Y.Doc, view: PrivateView, group: string | null): string | null {
+  return groupVisible(doc, view, group) ? group : null;
+}
+
+/** Whether a group's tag may show on a note written now: it has at least K members. */
 export function groupVisible(doc: Y.Doc, view: PrivateView, group: string | null): boolean {
   if (group === null) return false;
   const k = metaMap(doc).get('groupThreshold');
@@ -150,16 +157,13 @@ export function groupCounts(doc: Y.Doc, view: PrivateView): Record<string, numbe
 }
 
 /**
- * Makes the document's group tags and counts match the threshold: a group's tag shows on notes,
- * and its count in `meta.groupCounts`, only while it has at least K members. Writes only changes.
+ * Makes the document's group counts match the threshold: a group's count shows in
+ * `meta.groupCounts` only while it has at least K members. Notes' tags are not touched: each was
+ * decided when its note was written ({@link tagAtWriting}), so a later join can never put a tag on
+ * a note written while its group was too small. Writes only changes.
  */
-export function refreshGroupTags(doc: Y.Doc, view: PrivateView): void {
+export function refreshGroupCounts(doc: Y.Doc, view: PrivateView): void {
   const counts = groupCounts(doc, view);
   if (JSON.stringify(counts) !== JSON.stringify(readMeta(doc).groupCounts))
     metaMap(doc).set('groupCounts', counts);
-  notesMap(doc).forEach((m, id) => {
-    const g = view.noteGroup(id);
-    const want = g !== null && counts[g] !== undefined ? g : null;
-    if ((m.get('group') ?? null) !== want) m.set('group', want);
-  });
 }

@@ -16,7 +16,7 @@ import {
   type Located,
   type NoteFields,
 } from './board-doc.js';
-import { noteTotals } from './derive.js';
+import { noteTotals, tagAtWriting } from './derive.js';
 import { defineHandler, plan, refuse, type CheckContext, type Checked } from './handler.js';
 
 /** Finds the note a command names and checks that the actor may change it. */
@@ -59,17 +59,20 @@ export const noteAdd = defineHandler('note.add', {
       createdAt: coarseTime(ctx.now),
     };
     const hidden = participantId !== null && isPrivateWriting(doc, promptId);
-    return plan({ id: c.id, fields, participantId, group, private: hidden });
+    // Decided now, once: a private note keeps it until its reveal, and no later join changes it.
+    const tag = tagAtWriting(doc, ctx.view, group);
+    return plan({ id: c.id, fields, participantId, group, tag, private: hidden });
   },
   apply(doc, p, ctx) {
-    const { id, fields, participantId, group } = p;
+    const { id, fields, participantId, group, tag } = p;
     ctx.emit({ kind: 'noteMeta', noteId: id, participantId, group });
     if (p.private && participantId !== null) {
       ctx.emit({
         kind: 'offstagePut',
-        note: { id, ...fields, state: 'private', participantId, group },
+        note: { id, ...fields, state: 'private', participantId, group, tag },
       });
-    } else insertNote(doc, ctx.view, id, fields, { participantId, group });
+    } else
+      insertNote(doc, ctx.view, id, fields, { participantId, tag, editedByFacilitator: false });
   },
 });
 
@@ -94,14 +97,29 @@ export const noteUpdate = defineHandler('note.update', {
     if (!found.ok) return found;
     const locked = lockError(doc, ctx.actor, [found.plan.from]);
     if (locked) return locked;
-    return plan({ loc: found.plan.loc, text: c.text, color: c.color });
+    // A facilitator who changes the words of a participant's note marks it, for everyone and for
+    // the author; only the fact is recorded, never whose note it is.
+    const current = textOf(found.plan.loc);
+    const byOther =
+      ctx.actor.role === 'facilitator' &&
+      ctx.view.author(c.id) !== null &&
+      c.text !== undefined &&
+      c.text !== current;
+    return plan({ loc: found.plan.loc, text: c.text, color: c.color, mark: byOther });
   },
-  apply(_doc, { loc, text, color }, ctx) {
+  apply(_doc, { loc, text, color, mark }, ctx) {
     if (loc.where === 'doc') {
       if (text !== undefined && loc.map.get('text') !== text) loc.map.set('text', text);
       if (color !== undefined && loc.map.get('color') !== color) loc.map.set('color', color);
+      if (mark && loc.map.get('editedByFacilitator') !== true)
+        loc.map.set('editedByFacilitator', true);
     } else {
-      const note = { ...loc.rec, text: text ?? loc.rec.text, color: color ?? loc.rec.color };
+      const note = {
+        ...loc.rec,
+        text: text ?? loc.rec.text,
+        color: color ?? loc.rec.color,
+        ...(mark ? { editedByFacilitator: true } : {}),
+      };
       ctx.emit({ kind: 'offstagePut', note });
     }
   },
@@ -122,6 +140,11 @@ export const noteDelete = defineHandler('note.delete', {
   },
 });
 
+/** A located note's text as it stands. */
+function textOf(l: Located): string {
+  return l.where === 'doc' ? String(l.map.get('text') ?? '') : l.rec.text;
+}
+
 /** What a hidden note keeps of itself while it is out of the document. */
 function hiddenRecord(id: string, m: RecordMap, ctx: CheckContext): OffstageRecord {
   const promptId = m.get('promptId');
@@ -137,6 +160,9 @@ function hiddenRecord(id: string, m: RecordMap, ctx: CheckContext): OffstageReco
     state: 'hidden',
     participantId: ctx.view.author(id) ?? null,
     group: ctx.view.noteGroup(id),
+    // The tag it showed, which comes back with it: hiding and unhiding never add or drop one.
+    tag: typeof m.get('group') === 'string' ? (m.get('group') as string) : null,
+    editedByFacilitator: m.get('editedByFacilitator') === true,
     // Stored records carry the counts as they were; on unhide the counts are derived again from
     // who gave what, and only the cluster is taken from here.
     kept: {

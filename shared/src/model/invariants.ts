@@ -84,9 +84,10 @@ export function checkInvariants(doc: Y.Doc, view: PrivateView): Violation[] {
       out.push(
         `note ${id} shows votes ${JSON.stringify(m.get('votes'))}, counted ${JSON.stringify(totals.of(id))}`,
       );
-    const g = view.noteGroup(id);
-    const tag = g !== null && counts[g] !== undefined ? g : null;
-    if (n.group !== tag) out.push(`note ${id} shows group ${n.group}, not ${tag}`);
+    // A tag is its author's group or nothing; whether it shows was decided at writing, which
+    // `groupTagsFixed` checks against the history of the run.
+    if (n.group !== null && n.group !== view.noteGroup(id))
+      out.push(`note ${id} shows group ${n.group}, not its author's ${view.noteGroup(id)}`);
     if (n.cluster !== null && !clustersMap(doc).has(n.cluster))
       out.push(`note ${id} is in a deleted cluster`);
     if (meta.mode === 'anonymous' && n.author !== null)
@@ -99,6 +100,8 @@ export function checkInvariants(doc: Y.Doc, view: PrivateView): Violation[] {
     if (rec.state === 'private' && rec.participantId === null)
       out.push(`private note ${rec.id} has no participant`);
     if (view.author(rec.id) === undefined) out.push(`offstage note ${rec.id} has no author record`);
+    if (rec.tag != null && rec.tag !== rec.group)
+      out.push(`offstage note ${rec.id} keeps tag ${rec.tag}, not its author's ${rec.group}`);
   }
 
   // Derived counts equal their recomputation.
@@ -124,6 +127,25 @@ export function checkInvariants(doc: Y.Doc, view: PrivateView): Violation[] {
     }
   });
   if (promptsMap(doc).size !== prompts.length) out.push('prompts unreadable');
+  return out;
+}
+
+/**
+ * Every note on the board shows the tag `written` says was due when it was written: its author's
+ * group if that group had at least K members at that moment, otherwise none — whatever joined,
+ * left or changed the threshold since.
+ */
+export function groupTagsFixed(
+  doc: Y.Doc,
+  written: ReadonlyMap<string, string | null>,
+): Violation[] {
+  const out: Violation[] = [];
+  notesMap(doc).forEach((m, id) => {
+    const n = readNote(id, m);
+    if (!written.has(id)) out.push(`note ${id} is on the board but was never written`);
+    else if (n.group !== written.get(id))
+      out.push(`note ${id} shows group ${n.group}, decided at writing ${written.get(id)}`);
+  });
   return out;
 }
 

@@ -24,9 +24,33 @@ describe('command handlers under random workshops', () => {
       expect(stats.applied).toBeGreaterThan(1_000);
       for (const outcome of ['vote.cast applied', 'note.unhide applied', 'board.reveal applied'])
         expect(stats.byOutcome.get(outcome) ?? 0).toBeGreaterThan(0);
+      // Group tags are met both ways, and notes written below K whose group grew past it later.
+      expect(stats.tagged).toBeGreaterThan(10);
+      expect(stats.withheld).toBeGreaterThan(10);
+      expect(stats.withheldThenReached).toBeGreaterThan(0);
+      expect(stats.rewrites).toBeGreaterThan(0);
       // Every command has a generator (model/steps.ts): a new command without one fails here.
       const reached = new Set([...stats.byOutcome.keys()].map((k) => k.split(' ')[0]));
       expect(COMMAND_TYPES.filter((t) => !reached.has(t))).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'a note shows a group tag only if its group had K members when it was written, and keeps it',
+    () => {
+      const stats = newStats();
+      const details = checkModel({ runs: RUNS, seed: SEED }, stats, 'groupTags');
+      expect(details.failed ? String(details.errorInstance) : 'held').toBe('held');
+      // Both sides of the rule are met, and the case that matters: a note written below K whose
+      // group reached K afterwards, which must stay untagged.
+      expect(stats.tagged).toBeGreaterThan(50);
+      expect(stats.withheld).toBeGreaterThan(50);
+      expect(stats.withheldThenReached).toBeGreaterThan(20);
+      // Facilitators rewrite participants' notes, which must then carry the mark.
+      expect(stats.rewrites).toBeGreaterThan(20);
+      for (const outcome of ['board.reveal applied', 'note.unhide applied', 'board.update applied'])
+        expect(stats.byOutcome.get(outcome) ?? 0).toBeGreaterThan(0);
     },
     TIMEOUT_MS,
   );

@@ -10,17 +10,31 @@ import {
   assignStation,
   expireTimer,
   initBoardDoc,
-  refreshGroupTags,
+  refreshGroupCounts,
   type Actor,
 } from '../apply.js';
-import { BOARD_SCHEMA_VERSION, listNotes, listPrompts, listRounds, readMeta } from '../board.js';
+import {
+  BOARD_SCHEMA_VERSION,
+  listNotes,
+  notesMap,
+  listPrompts,
+  listRounds,
+  readMeta,
+} from '../board.js';
 import { COMMAND_SCHEMAS, type Command, type CommandInput, type CommandType } from '../commands.js';
 import type { AnyHandler } from '../handlers/handler.js';
 import { HANDLERS } from '../handlers/index.js';
 import { PERMISSIONS } from '../permissions.js';
 import { PrivateState, type PrivateEffect } from '../private-state.js';
 import { buildTemplate } from '../templates.js';
-import { checkInvariants, dotsNeverLost, dotsOf, leaks, type Violation } from './invariants.js';
+import {
+  checkInvariants,
+  dotsNeverLost,
+  dotsOf,
+  groupTagsFixed,
+  leaks,
+  type Violation,
+} from './invariants.js';
 import {
   participantId,
   POOL,
@@ -63,6 +77,12 @@ export interface ModelBoard {
   doc: Y.Doc;
   state: PrivateState;
   now: number;
+  /** Each participant's group, as the run joined them (kept apart from the private state). */
+  groups: Map<string, string | null>;
+  /** Note id → the tag due when it was last written, counted from `groups` and the threshold then. */
+  written: Map<string, string | null>;
+  /** Participants' notes whose text a facilitator changed since they were written. */
+  rewritten: Set<string>;
 }
 
 export function newBoard(w: Workshop): ModelBoard {
@@ -77,7 +97,14 @@ export function newBoard(w: Workshop): ModelBoard {
     build: buildTemplate(w.template, 'fi', { x: 0, y: 0 }, w.stations),
     stationAssignment: w.assignment,
   });
-  return { doc, state: new PrivateState(), now: START };
+  return {
+    doc,
+    state: new PrivateState(),
+    now: START,
+    groups: new Map(),
+    written: new Map(),
+    rewritten: new Set(),
+  };
 }
 
 /** Replaces stand-ins by the ids of the records they stand for (an absent one stays unknown). */
@@ -120,12 +147,13 @@ function actorOf(b: ModelBoard, ref: ActorRef): Actor | undefined {
 function join(b: ModelBoard, i: number, group: string | null): void {
   const id = participantId(i);
   if (b.state.participant(id)) return;
+  b.groups.set(id, group);
   const before = group === null ? 0 : b.state.groupMembers(group);
   b.state.addParticipant({ id, group, name: `Nimi ${i}`, revoked: false });
   const station = assignStation(b.doc, b.state, group);
   if (station) b.state.apply({ kind: 'station', participantId: id, promptId: station });
   if (group !== null && before + 1 >= readMeta(b.doc).groupThreshold)
-    b.doc.transact(() => refreshGroupTags(b.doc, b.state));
+    b.doc.transact(() => refreshGroupCounts(b.doc, b.state));
 }
 
 /**
@@ -180,10 +208,53 @@ export interface RunStats {
   applied: number;
   refused: number;
   byOutcome: Map<string, number>;
+  /** Participants' notes written with a tag, and without one though their author had a group. */
+  tagged: number;
+  withheld: number;
+  /** Notes written below K whose group had reached K by the end of the run. */
+  withheldThenReached: number;
+  /** Facilitator changes to the text of a participant's note. */
+  rewrites: number;
 }
 
 export function newStats(): RunStats {
-  return { applied: 0, refused: 0, byOutcome: new Map() };
+  return {
+    applied: 0,
+    refused: 0,
+    byOutcome: new Map(),
+    tagged: 0,
+    withheld: 0,
+    withheldThenReached: 0,
+    rewrites: 0,
+  };
+}
+
+/** The tag due for a note `actor` writes now, counted by the run itself from its joins. */
+function tagDue(b: ModelBoard, actor: Actor): string | null {
+  const g = actor.participantId !== undefined ? (b.groups.get(actor.participantId) ?? null) : null;
+  return g !== null && membersOf(b, g) >= readMeta(b.doc).groupThreshold ? g : null;
+}
+
+/** A note's text where it is, on the board or offstage. */
+function textOf(b: ModelBoard, id: string): string | undefined {
+  const m = notesMap(b.doc).get(id);
+  return m ? String(m.get('text') ?? '') : b.state.offstage(id)?.text;
+}
+
+/** A note is marked edited exactly when a facilitator changed its text since it was written. */
+function editMarks(b: ModelBoard): Violation[] {
+  const out: Violation[] = [];
+  notesMap(b.doc).forEach((m, id) => {
+    const marked = m.get('editedByFacilitator') === true;
+    if (marked !== b.rewritten.has(id))
+      out.push(`note ${id} ${marked ? 'is' : 'is not'} marked edited by the facilitator`);
+  });
+  return out;
+}
+
+/** Members of a group as the run joined them; a removed participant still counts. */
+function membersOf(b: ModelBoard, g: string): number {
+  return [...b.groups.values()].filter((x) => x === g).length;
 }
 
 /** Runs a workshop and throws a {@link ModelViolation} at the first step that breaks a property. */
@@ -214,6 +285,8 @@ export function runWorkshop(w: Workshop, stats: RunStats = newStats()): ModelBoa
       const parsed = COMMAND_SCHEMAS[step.command.type].safeParse(resolveStandIns(b, step.command));
       if (!actor || !parsed.success) continue;
       const c = parsed.data as Command;
+      const due = c.type === 'note.add' && actor.role === 'participant' ? tagDue(b, actor) : null;
+      const textBefore = c.type === 'note.update' ? textOf(b, c.id) : undefined;
       const r = command(b, actor, c);
       if (r.ok) stats.applied += 1;
       else stats.refused += 1;
@@ -222,6 +295,23 @@ export function runWorkshop(w: Workshop, stats: RunStats = newStats()): ModelBoa
       fail(i, r.violations);
       // A refusal was just shown to change nothing, so the invariants stand as they were.
       if (!r.ok) continue;
+      if (
+        c.type === 'note.update' &&
+        actor.role === 'facilitator' &&
+        c.text !== undefined &&
+        c.text !== textBefore &&
+        b.state.author(c.id) !== null
+      ) {
+        b.rewritten.add(c.id);
+        stats.rewrites += 1;
+      }
+      if (c.type === 'note.add') {
+        b.rewritten.delete(c.id);
+        b.written.set(c.id, due);
+        const hasGroup = actor.participantId !== undefined && b.groups.get(actor.participantId);
+        if (due !== null) stats.tagged += 1;
+        else if (hasGroup) stats.withheld += 1;
+      }
       if (c.type === 'vote.retract')
         retract = {
           roundId: c.roundId,
@@ -233,7 +323,15 @@ export function runWorkshop(w: Workshop, stats: RunStats = newStats()): ModelBoa
       ...checkInvariants(b.doc, b.state),
       ...dotsNeverLost(votesBefore, dotsOf(b.doc, b.state), retract),
       ...leaks(b.doc, secrets),
+      ...groupTagsFixed(b.doc, b.written),
+      ...editMarks(b),
     ]);
+  }
+  const k = readMeta(b.doc).groupThreshold;
+  for (const [id, tag] of b.written) {
+    const g = tag === null ? b.state.noteGroup(id) : null;
+    const exists = notesMap(b.doc).has(id) || b.state.offstage(id) !== undefined;
+    if (g !== null && exists && membersOf(b, g) >= k) stats.withheldThenReached += 1;
   }
   return b;
 }

@@ -336,3 +336,83 @@ export function workshopArb(maxSteps: number): fc.Arbitrary<Workshop> {
     })
     .map(({ opening, ...w }) => ({ ...w, steps: [...opening, ...w.steps] }));
 }
+
+/**
+ * Workshops made of what decides what a note shows of its author and its edits, densely: joins
+ * into few groups, participants' notes (some in private writing), removals, threshold changes,
+ * reveals, hides, unhides and edits. Most
+ * participants join during the run, so groups cross the threshold between one note and the next.
+ */
+export function groupTagWorkshopArb(maxSteps: number): fc.Arbitrary<Workshop> {
+  const by = (c: fc.Arbitrary<CommandInput>, actor: fc.Arbitrary<ActorRef>) =>
+    fc.record({ command: c, actor, advance });
+  const facilitator = fc.constant('facilitator' as const);
+  const tagStep: fc.Arbitrary<Step> = fc.oneof(
+    {
+      arbitrary: fc
+        .record({ participant, group: pick(['g1', 'g2', null] as const), advance })
+        .map((s) => ({ kind: 'join' as const, ...s })),
+      weight: 4,
+    },
+    {
+      arbitrary: by(
+        fc
+          .record({ id: newNoteId, x: coord, y: coord, text })
+          .map((c) => ({ type: 'note.add' as const, ...c })),
+        participant,
+      ).map((s) => ({ kind: 'command' as const, ...s })),
+      weight: 6,
+    },
+    {
+      arbitrary: by(
+        fc
+          .record({
+            groupThreshold: opt(fc.integer({ min: 1, max: 4 })),
+            privateWriting: opt(bool),
+          })
+          .map((c) => defined({ type: 'board.update' as const, ...c })),
+        facilitator,
+      ).map((s) => ({ kind: 'command' as const, ...s })),
+      weight: 2,
+    },
+    {
+      arbitrary: by(
+        fc.oneof(
+          participant.map((i) => ({
+            type: 'participant.remove' as const,
+            participantId: participantId(i),
+          })),
+          boardNoteId.map((id) => ({ type: 'note.hide' as const, id })),
+          standIn(STAND_IN.offstage).map((id) => ({ type: 'note.unhide' as const, id })),
+          fc.constant({ type: 'board.reveal' as const }),
+          boardNoteId.map((id) => ({ type: 'note.delete' as const, id })),
+        ),
+        facilitator,
+      ).map((s) => ({ kind: 'command' as const, ...s })),
+      weight: 2,
+    },
+    {
+      // Edits by the facilitator and by participants (authors or not), which mark a note or not.
+      arbitrary: by(
+        fc.record({ id: boardNoteId, text }).map((c) => ({ type: 'note.update' as const, ...c })),
+        fc.oneof(facilitator, participant),
+      ).map((s) => ({ kind: 'command' as const, ...s })),
+      weight: 2,
+    },
+  );
+  return fc.record({
+    template: pick(TEMPLATE_IDS),
+    mode: pick(['anonymous', 'named'] as const),
+    groupThreshold: fc.integer({ min: 1, max: 4 }),
+    stations: fc.constant(2),
+    assignment: pick(STATION_ASSIGNMENTS),
+    joined: fc.array(
+      fc.oneof(
+        { arbitrary: fc.constant('late' as const), weight: 3 },
+        { arbitrary: pick(['g1', 'g2', null] as const), weight: 1 },
+      ),
+      { minLength: POOL.participants, maxLength: POOL.participants },
+    ),
+    steps: fc.array(tagStep, { maxLength: maxSteps, size: 'max' }),
+  });
+}

@@ -12,6 +12,19 @@ import { ACCENT, NOTE_FILL, NOTE_TEXT } from '../colors.js';
 const OWN_CORNER = 26;
 const REACTION_ICON: Record<string, string> = { heart: '♥', clap: '👏', idea: '💡', agree: '+1' };
 
+/** The words a note's marks use, in the user's language. */
+export interface NoteLabels {
+  yours: string;
+  onlyYou: string;
+  hidden: string;
+  /** A note whose text the facilitator changed, as everyone sees it, and as its author does. */
+  edited: string;
+  editedYours: string;
+}
+
+/** Height of one line of the mark on a note the facilitator edited; its author's takes two. */
+const EDITED_LINE = 15;
+
 export interface NoteShapeProps {
   note: ViewNote;
   mine: boolean;
@@ -20,7 +33,7 @@ export interface NoteShapeProps {
   readable: boolean;
   shadow: boolean;
   groupLabel: string | undefined;
-  labels: { yours: string; onlyYou: string; hidden: string };
+  labels: NoteLabels;
   highlighted: boolean;
   selected: boolean;
   contrast: boolean;
@@ -49,10 +62,10 @@ function sameNoteShape(a: NoteShapeProps, b: NoteShapeProps): boolean {
   }
   const m = a.note;
   const n = b.note;
+  const labels = Object.keys(a.labels) as (keyof NoteLabels)[];
   return (
-    a.labels.yours === b.labels.yours &&
-    a.labels.onlyYou === b.labels.onlyYou &&
-    a.labels.hidden === b.labels.hidden &&
+    labels.every((k) => a.labels[k] === b.labels[k]) &&
+    m.editedByFacilitator === n.editedByFacilitator &&
     m.id === n.id &&
     m.x === n.x &&
     m.y === n.y &&
@@ -82,6 +95,13 @@ export const NoteShape = memo(function NoteShape(props: NoteShapeProps) {
   const reactions = Object.entries(n.reactions)
     .map(([k, v]) => `${REACTION_ICON[k] ?? k} ${v}`)
     .join('  ');
+  // Its own line, so no footer pushes it out of sight; the author is told in more words.
+  const edited = n.editedByFacilitator
+    ? props.mine
+      ? props.labels.editedYours
+      : props.labels.edited
+    : undefined;
+  const editedHeight = edited ? EDITED_LINE * (props.mine ? 2 : 1) : 0;
   return (
     <Group
       x={n.x}
@@ -155,10 +175,27 @@ export const NoteShape = memo(function NoteShape(props: NoteShapeProps) {
           x={12}
           y={12}
           width={NOTE_SIZE - 24}
-          height={NOTE_SIZE - 44}
+          height={NOTE_SIZE - 44 - editedHeight}
           fontSize={16}
           lineHeight={1.25}
           fill={NOTE_TEXT}
+          wrap="word"
+          ellipsis
+          listening={false}
+        />
+      )}
+      {readable && edited && (
+        <Text
+          text={edited}
+          name="edited-mark"
+          x={10}
+          y={NOTE_SIZE - 28 - editedHeight}
+          width={NOTE_SIZE - 20}
+          height={editedHeight}
+          fontSize={12}
+          lineHeight={EDITED_LINE / 12}
+          fontStyle="italic"
+          fill="#6b3e00"
           wrap="word"
           ellipsis
           listening={false}

@@ -12,7 +12,7 @@ import {
   expireTimer,
   metaMap,
   readMeta,
-  refreshGroupTags,
+  refreshGroupCounts,
   type CommandEnvelope,
   type PrivateEffect,
   type PrivateState,
@@ -207,7 +207,7 @@ function applyJoin(
   commit.joined.push(station ? { ...p, stationId: station } : p);
   if (p.groupId !== null && before + 1 >= meta.groupThreshold) {
     // The group has (or still has) enough members: its count changes, and its tag may appear.
-    ctx.doc.transact(() => refreshGroupTags(ctx.doc, ctx.state), COMMAND_ORIGIN);
+    ctx.doc.transact(() => refreshGroupCounts(ctx.doc, ctx.state), COMMAND_ORIGIN);
   }
   return { kind: 'applied' };
 }
