@@ -9,12 +9,15 @@ import { MAX_NOTE_TEXT_LENGTH, NOTE_COLORS, NOTE_SIZE, type NoteColor } from '@p
 import type { ViewNote } from '../board/overlay.js';
 import { toScreen, type View } from '../board/view.js';
 import { NOTE_FILL } from './colors.js';
+import { PersonalDataWarning, usePersonalDataGuard } from './PersonalDataWarning.js';
 
 export interface NoteEditorProps {
   note: ViewNote;
   view: View;
   compact: boolean;
   canDelete: boolean;
+  /** Display names the board shows, for the personal-data guard. */
+  names: readonly string[];
   /** Facilitator tools for this note. */
   moderation:
     { hide: () => void; unhide: () => void; removeAuthor: (() => void) | undefined } | undefined;
@@ -47,7 +50,14 @@ export function NoteEditor(props: NoteEditorProps) {
       done.current = true;
       fn(...args);
     };
-  const save = once(() => props.onSave(text, color));
+  const guard = usePersonalDataGuard(props.names, area);
+  // Changed text passes the personal-data guard first; a warning keeps the editor open.
+  const save = () => {
+    if (done.current) return;
+    if (text !== note.text && text.trim() !== '' && !guard.check(text)) return;
+    done.current = true;
+    props.onSave(text, color);
+  };
   const close = once(props.onClose);
   const remove = once(props.onDelete);
   const box = useRef<HTMLDivElement>(null);
@@ -112,35 +122,43 @@ export function NoteEditor(props: NoteEditorProps) {
           ))}
         </div>
       </div>
-      <div className="editor-row buttons">
-        {props.canDelete && (
-          <button type="button" className="danger" onClick={remove}>
-            {t('editor.delete')}
+      {guard.warning ? (
+        <PersonalDataWarning
+          kinds={guard.warning.kinds}
+          onEdit={guard.edit}
+          onSend={() => (guard.confirm(), save())}
+        />
+      ) : (
+        <div className="editor-row buttons">
+          {props.canDelete && (
+            <button type="button" className="danger" onClick={remove}>
+              {t('editor.delete')}
+            </button>
+          )}
+          {props.moderation && note.offstage !== 'hidden' && (
+            <button type="button" onClick={once(props.moderation.hide)}>
+              {t('facilitator.hideNote')}
+            </button>
+          )}
+          {props.moderation && note.offstage === 'hidden' && (
+            <button type="button" onClick={once(props.moderation.unhide)}>
+              {t('facilitator.unhideNote')}
+            </button>
+          )}
+          {props.moderation?.removeAuthor && (
+            <button type="button" className="danger" onClick={props.moderation.removeAuthor}>
+              {t('facilitator.removeAuthor')}
+            </button>
+          )}
+          <span className="spacer" />
+          <button type="button" onClick={close}>
+            {t('editor.cancel')}
           </button>
-        )}
-        {props.moderation && note.offstage !== 'hidden' && (
-          <button type="button" onClick={once(props.moderation.hide)}>
-            {t('facilitator.hideNote')}
+          <button type="button" className="primary" data-testid="note-save" onClick={save}>
+            {t('editor.save')}
           </button>
-        )}
-        {props.moderation && note.offstage === 'hidden' && (
-          <button type="button" onClick={once(props.moderation.unhide)}>
-            {t('facilitator.unhideNote')}
-          </button>
-        )}
-        {props.moderation?.removeAuthor && (
-          <button type="button" className="danger" onClick={props.moderation.removeAuthor}>
-            {t('facilitator.removeAuthor')}
-          </button>
-        )}
-        <span className="spacer" />
-        <button type="button" onClick={close}>
-          {t('editor.cancel')}
-        </button>
-        <button type="button" className="primary" data-testid="note-save" onClick={save}>
-          {t('editor.save')}
-        </button>
-      </div>
+        </div>
+      )}
     </div>
   );
 }
