@@ -3,7 +3,7 @@
  * spell-checking and on-screen keyboard. On a phone it sits at the top so the keyboard never
  * covers it.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MAX_NOTE_TEXT_LENGTH, NOTE_COLORS, NOTE_SIZE, type NoteColor } from '@pajataulu/shared';
 import type { ViewNote } from '../board/overlay.js';
@@ -71,9 +71,21 @@ export function NoteEditor(props: NoteEditorProps) {
   };
   const pos = toScreen(props.view, { x: note.x, y: note.y });
   const side = Math.max(NOTE_SIZE * props.view.scale, 220);
+  const top = Math.max(8, pos.y);
+  // A warning makes the editor taller; lift it so its buttons stay on screen.
+  const [lift, setLift] = useState(0);
+  const warned = guard.warning !== null;
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (props.compact || !el) return;
+    const bottom = el.getBoundingClientRect().bottom + lift;
+    setLift(Math.min(Math.max(0, bottom + 8 - window.innerHeight), Math.max(0, top - 8)));
+    // Measured when the warning opens or closes, not on every keystroke.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [warned]);
   const style = props.compact
     ? undefined
-    : { left: Math.max(8, pos.x), top: Math.max(8, pos.y), width: Math.max(side, 280) };
+    : { left: Math.max(8, pos.x), top: top - lift, width: Math.max(side, 280) };
 
   return (
     <div
