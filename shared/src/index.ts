@@ -58,6 +58,7 @@ export {
   type OffstageNote,
   type OffstageChange,
   type PointerInfo,
+  type PersonalDataFlag,
 } from './protocol.js';
 export {
   JOIN_CODE_ALPHABET,
