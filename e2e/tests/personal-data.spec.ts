@@ -68,6 +68,27 @@ test('on a phone, a note with a personal identity code is held back: the writer 
     .poll(async () => (await notes(f)).map((n) => n.text))
     .toEqual(['Potilas (tunniste poistettu) odotti päivystyksessä kuusi tuntia']);
   await shot(p, 'personal-data-sent-phone');
+
+  // Sent anyway: the facilitator sees the note flagged by kind, and nobody is named.
+  await field.tap();
+  await p.keyboard.type('Lisätietoja antaa 040 123 4567');
+  await p.locator('.list-add').first().getByRole('button', { name: 'Lisää' }).tap();
+  await expect(warning).toContainText('Tämä näyttää puhelinnumerolta.');
+  await warning.getByRole('button', { name: 'Lähetä silti' }).tap();
+  await expect.poll(async () => (await notes(f)).length).toBe(2);
+  await f.getByTestId('toggle-list').click();
+  const flag = f.getByTestId('personal-data-flag');
+  await expect(flag).toHaveCount(1);
+  await expect(flag).toHaveText('Voi sisältää henkilötietoja: puhelinnumero');
+  await expect(
+    f
+      .getByTestId('list-note')
+      .filter({ hasText: 'Lisätietoja antaa' })
+      .getByTestId('personal-data-flag'),
+  ).toBeVisible();
+  await shot(f, 'personal-data-flag-facilitator-desktop');
+  // The participant's own page carries no flag.
+  await expect(p.getByTestId('personal-data-flag')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 
@@ -94,5 +115,37 @@ test('on the canvas, a note with a phone number can still be sent on purpose', a
     .poll(async () => (await notes(f)).map((n) => n.text))
     .toEqual(['Ideas to the project office: call 040 123 4567']);
   await expect(f.getByTestId('note-editor')).toBeHidden();
+  expect(errors).toEqual([]);
+});
+
+test('on a phone, the canvas editor shows the warning within the screen', async ({ browser }) => {
+  const { page: f } = await newPage(browser, DESKTOP, 'sv');
+  const errors = watchErrors(f, 'facilitator');
+  const code = await createBoard(f, 'Utvecklingsdag', 'retro');
+  const { page: p } = await newPage(browser, PHONE, 'sv');
+  errors.push(...watchErrors(p, 'phone'));
+  await p.goto('/');
+  await p.getByTestId('join-code-input').tap();
+  await p.keyboard.type(code);
+  await p.getByTestId('join-go').tap();
+  await p.getByTestId('join-submit').tap();
+  await synced(p);
+  await p.getByTestId('toggle-list').tap();
+  await p.getByTestId('add-note').tap();
+  await p.getByTestId('note-editor').fill('Skicka till maija.meikalainen@example.fi');
+  await p.getByTestId('note-save').tap();
+  const warning = p.getByTestId('personal-data-warning');
+  await expect(warning).toContainText('Det här ser ut som en e-postadress.');
+  const box = (await warning.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  expect(box.y + box.height).toBeLessThanOrEqual(844);
+  await shot(p, 'personal-data-warning-phone-canvas');
+  await warning.getByRole('button', { name: 'Redigera' }).tap();
+  await p.getByTestId('note-editor').fill('Skicka till projektets adress');
+  await p.getByTestId('note-save').tap();
+  await expect
+    .poll(async () => (await notes(f)).map((n) => n.text))
+    .toEqual(['Skicka till projektets adress']);
   expect(errors).toEqual([]);
 });

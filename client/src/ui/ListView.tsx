@@ -8,12 +8,14 @@ import {
   REACTIONS,
   type Reaction,
   type CommandInput,
+  type PersonalDataKind,
   type Prompt,
   type VoteRound,
 } from '@pajataulu/shared';
 import type { ViewBoard, ViewNote } from '../board/overlay.js';
 import { freeSpot } from '../board/view.js';
 import { AddNote, EditNoteText } from './ListComposer.js';
+import { PersonalDataFlagLine } from './PersonalDataWarning.js';
 import { REACTION_EMOJI } from './NoteActions.js';
 
 /** New notes are announced at most this often, summed up, so a burst does not flood a reader. */
@@ -38,6 +40,8 @@ export interface ListViewProps {
   groupLabels: ReadonlyMap<string, string>;
   /** Display names the board shows, for the personal-data guard (see `boardNames`). */
   names: readonly string[];
+  /** Facilitators only: what personal data the server found, per note. */
+  flags: Readonly<Record<string, readonly PersonalDataKind[]>>;
   run: (c: CommandInput) => void;
   /** Shows a note on the canvas. */
   onShowOnCanvas: (n: ViewNote) => void;
@@ -93,6 +97,7 @@ function NoteItem(props: ListViewProps & { note: ViewNote; prompts: Prompt[] }) 
         <p className="list-note-text">{n.text || '—'}</p>
       )}
       {facts.length > 0 && <p className="muted small">{facts.join(' · ')}</p>}
+      {props.flags[n.id] && <PersonalDataFlagLine kinds={props.flags[n.id]!} />}
       <div className="list-note-actions">
         {votes > 0 && <span className="muted small">{t('vote.total', { count: votes })}</span>}
         {n.offstage === null &&

@@ -5,11 +5,21 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { MAX_NOTE_TEXT_LENGTH, NOTE_COLORS, NOTE_SIZE, type NoteColor } from '@pajataulu/shared';
+import {
+  MAX_NOTE_TEXT_LENGTH,
+  NOTE_COLORS,
+  NOTE_SIZE,
+  type NoteColor,
+  type PersonalDataKind,
+} from '@pajataulu/shared';
 import type { ViewNote } from '../board/overlay.js';
 import { toScreen, type View } from '../board/view.js';
 import { NOTE_FILL } from './colors.js';
-import { PersonalDataWarning, usePersonalDataGuard } from './PersonalDataWarning.js';
+import {
+  PersonalDataFlagLine,
+  PersonalDataWarning,
+  usePersonalDataGuard,
+} from './PersonalDataWarning.js';
 
 export interface NoteEditorProps {
   note: ViewNote;
@@ -18,6 +28,8 @@ export interface NoteEditorProps {
   canDelete: boolean;
   /** Display names the board shows, for the personal-data guard. */
   names: readonly string[];
+  /** Facilitators only: what personal data the server found in this note. */
+  flag: readonly PersonalDataKind[] | undefined;
   /** Facilitator tools for this note. */
   moderation:
     { hide: () => void; unhide: () => void; removeAuthor: (() => void) | undefined } | undefined;
@@ -134,6 +146,7 @@ export function NoteEditor(props: NoteEditorProps) {
           ))}
         </div>
       </div>
+      {props.flag && !guard.warning && <PersonalDataFlagLine kinds={props.flag} />}
       {guard.warning ? (
         <PersonalDataWarning
           kinds={guard.warning.kinds}

@@ -103,3 +103,19 @@ export function PersonalDataWarning(props: {
     </div>
   );
 }
+
+/**
+ * For facilitators: the line on a note the server flagged, saying what it looks like it holds
+ * (never who wrote it), so they can hide it or ask the room.
+ */
+export function PersonalDataFlagLine({ kinds }: { kinds: readonly PersonalDataKind[] }) {
+  const { t, i18n } = useTranslation();
+  const list = new Intl.ListFormat(i18n.language || 'fi', { type: 'conjunction' }).format(
+    kinds.map((k) => t(`personalData.${k}Short`)),
+  );
+  return (
+    <p className="pd-flag small" data-testid="personal-data-flag">
+      {t('personalData.flag', { kinds: list })}
+    </p>
+  );
+}

@@ -53,6 +53,7 @@ export function NoteEditors() {
         compact={compact}
         canDelete={store.canEdit(note)}
         names={boardNames(c.board)}
+        flag={c.flags[note.id]}
         moderation={store.facilitator ? moderation(store, note, c.own.has(note.id), t) : undefined}
         onSave={(text, color) => store.saveNote(note, text, color)}
         onDelete={() => {

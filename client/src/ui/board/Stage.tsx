@@ -112,6 +112,7 @@ function BoardList() {
       dotsLeft={dotsLeft}
       groupLabels={labels}
       names={names}
+      flags={c.flags}
       run={store.act}
       onShowOnCanvas={store.showOnCanvas}
     />
@@ -135,6 +136,7 @@ function BoardCanvas() {
     <Canvas
       board={board}
       own={own}
+      flagged={s.connection.flags}
       view={s.view}
       onView={store.setView}
       width={s.width}
