@@ -261,9 +261,8 @@ const CLITICS = [
 ];
 
 /** Every ending a name may carry after its stem: a case, then a possessive or clitic. */
-const ENDINGS: readonly string[] = [
-  ...new Set(CASES.flatMap((c) => CLITICS.map((k) => c + k))),
-].sort((a, b) => b.length - a.length);
+const ENDINGS: ReadonlySet<string> = new Set(CASES.flatMap((c) => CLITICS.map((k) => c + k)));
+const LONGEST_ENDING = Math.max(...[...ENDINGS].map((e) => e.length));
 
 /**
  * The stems a name takes before a case ending: the name itself, its weak grade (Mikko → Miko-n,
@@ -288,8 +287,14 @@ interface NameIndex {
   stems: Map<string, boolean>;
 }
 
+/** Indexes by the names array, so a caller checking many texts with one array builds it once. */
+const INDEXES = new WeakMap<readonly string[], NameIndex>();
+
 function indexNames(names: readonly string[]): NameIndex {
+  const known = INDEXES.get(names);
+  if (known) return known;
   const index: NameIndex = { stems: new Map() };
+  INDEXES.set(names, index);
   for (const name of names) {
     for (const part of name.toLocaleLowerCase('fi').match(/\p{L}+/gu) ?? []) {
       if (part.length < MIN_NAME_PART_LENGTH) continue;
@@ -305,9 +310,10 @@ function indexNames(names: readonly string[]): NameIndex {
 
 /** Whether the word at `start` begins a sentence: first in the text, or after . ! ? … or a line break. */
 function startsSentence(text: string, start: number): boolean {
-  const before = text.slice(0, start);
-  if (/(^|\n)[\s"'“”«»(]*$/u.test(before)) return true;
-  return /[.!?…:•*-][\s"'“”«»(]*$/u.test(before);
+  // Back over spaces and opening quotes only: a constant amount of work for most words.
+  let i = start - 1;
+  while (i >= 0 && /[ \t"'“”«»(]/u.test(text[i]!)) i--;
+  return i < 0 || /[\n\r.!?…:•*-]/u.test(text[i]!);
 }
 
 function nameMatches(index: NameIndex, text: string, out: PersonalDataFinding[]): void {
@@ -315,9 +321,10 @@ function nameMatches(index: NameIndex, text: string, out: PersonalDataFinding[])
   for (const m of text.matchAll(/\p{L}[\p{L}\p{M}]*/gu)) {
     const word = m[0].toLocaleLowerCase('fi');
     if (word.length < MIN_NAME_PART_LENGTH) continue;
-    for (const ending of ENDINGS) {
-      if (ending.length >= word.length || !word.endsWith(ending)) continue;
-      const common = index.stems.get(word.slice(0, word.length - ending.length));
+    // A lookup per place the stem could end, never a scan of the names.
+    for (let cut = Math.max(1, word.length - LONGEST_ENDING); cut <= word.length; cut++) {
+      if (!ENDINGS.has(word.slice(cut))) continue;
+      const common = index.stems.get(word.slice(0, cut));
       if (common === undefined) continue;
       if (common) {
         const first = m[0][0]!;
