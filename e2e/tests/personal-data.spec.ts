@@ -1,4 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { expect, test, type Page } from '@playwright/test';
 import {
   createBoard,
   DESKTOP,
@@ -10,6 +12,31 @@ import {
   synced,
   watchErrors,
 } from './helpers.js';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical WCAG 2.1 A/AA violations on the page (as in accessibility.spec.ts). */
+async function violations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: Document,
+            opts: object,
+          ): Promise<{ violations: { id: string; impact: string | null; nodes: unknown[] }[] }>;
+        };
+      }
+    ).axe;
+    const r = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id);
+  });
+}
 
 test('on a phone, a note with a personal identity code is held back: the writer edits it out and sends', async ({
   browser,
@@ -51,6 +78,7 @@ test('on a phone, a note with a personal identity code is held back: the writer 
   expect(overflow).toBeLessThanOrEqual(0);
   await warning.scrollIntoViewIfNeeded();
   await shot(p, 'personal-data-warning-phone');
+  expect(await violations(p)).toEqual([]);
 
   // "Edit" brings the writer back to the text with the code selected; typing replaces it.
   await warning.getByRole('button', { name: 'Muokkaa' }).tap();
