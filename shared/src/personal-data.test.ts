@@ -109,6 +109,8 @@ describe('phone numbers', () => {
     ['a list of digits', 'Vaihtoehdot 0 1 2 3 4 5 6'],
     ['a short number with a zero', 'Huone 012 ja 0800'],
     ['a sum in euros', 'Budjetti 1 200 000 euroa'],
+    ['zeros', 'Tulos 0000000000 ja 0000 0000'],
+    ['a list after a plus', 'Pisteet +4 5 6 7 8 9 1 2'],
   ])('leaves %s alone', (_, text) => {
     expect(found(text)).toEqual([]);
   });

@@ -116,10 +116,12 @@ function isPhone(candidate: string): boolean {
   if (candidate.startsWith('+') || digits.startsWith('00')) {
     const international = candidate.startsWith('+') ? digits : digits.slice(2);
     if (!international.startsWith('358')) {
-      // Another country: plausible by its length alone, when it is grouped as numbers are.
+      // Another country: a country code, a plausible length, grouped as numbers are.
       return (
+        /^[1-9]/.test(international) &&
         international.length >= MIN_PHONE_DIGITS + 1 &&
-        international.length <= MAX_INTERNATIONAL_PHONE_DIGITS
+        international.length <= MAX_INTERNATIONAL_PHONE_DIGITS &&
+        groups.slice(2).every((g) => g.length >= 2)
       );
     }
     digits = international.slice(3);
