@@ -46,7 +46,7 @@ export function AddNote({
   }
   function submit(e: FormEvent) {
     e.preventDefault();
-    if (!text.trim() || !guard.check(text.trim())) return;
+    if (!text.trim() || !guard.check(text)) return;
     send();
   }
   return (
