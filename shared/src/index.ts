@@ -59,6 +59,7 @@ export {
   type OffstageNote,
   type OffstageChange,
   type PointerInfo,
+  type PersonalDataFlag,
 } from './protocol.js';
 export {
   JOIN_CODE_ALPHABET,
@@ -238,3 +239,18 @@ export {
   rasterizeScene,
   type RasterOptions,
 } from './raster.js';
+export {
+  PERSONAL_DATA_KINDS,
+  MIN_NAME_PART_LENGTH,
+  MIN_PHONE_DIGITS,
+  MAX_PHONE_DIGITS,
+  MAX_INTERNATIONAL_PHONE_DIGITS,
+  IDENTITY_CODE_CHECK_CHARACTERS,
+  NAMES_THAT_ARE_WORDS,
+  isIdentityCode,
+  findPersonalData,
+  personalDataKinds,
+  type PersonalDataKind,
+  type PersonalDataFinding,
+  type PersonalDataOptions,
+} from './personal-data.js';

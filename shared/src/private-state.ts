@@ -172,6 +172,13 @@ export class PrivateState implements PrivateView {
     );
   }
 
+  /** Every display name participants gave (named boards only; anonymous boards store none). */
+  participantNames(): string[] {
+    const out: string[] = [];
+    for (const p of this.participants.values()) if (p.name) out.push(p.name);
+    return out;
+  }
+
   /** Offstage notes facilitators may see (the ones they hid). */
   hiddenNotes(): OffstageRecord[] {
     return this.offstageNotes().filter((n) => n.state === 'hidden');

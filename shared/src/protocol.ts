@@ -3,6 +3,7 @@
  * endpoint, and the shapes of the socket.io events. docs/PROTOCOL.md describes the same in prose.
  */
 import type { Reaction } from './board.js';
+import type { PersonalDataKind } from './personal-data.js';
 
 /**
  * Bumped whenever a change would make an older client misbehave. The server refuses a client that
@@ -221,6 +222,8 @@ export interface SessionInfo {
   votes: Record<string, Record<string, number>>;
   /** The participant's own reactions: note id → the reactions they gave it. */
   reactions: Record<string, Reaction[]>;
+  /** Facilitators only: the notes they may see that look like they hold personal data. */
+  flags?: PersonalDataFlag[];
   /** Server time in ms since the epoch, for clock-offset estimates. */
   serverTime: number;
 }
@@ -277,6 +280,20 @@ export interface ServerToClientEvents {
   station: (promptId: string) => void;
   /** The participant's own reactions to a note changed (sent to that participant only). */
   reactions: (change: { noteId: string; mine: Reaction[] }) => void;
+  /**
+   * What personal data the notes a batch wrote or revealed look like they hold (sent to
+   * facilitators only); an empty `kinds` clears a note's flag.
+   */
+  flags: (flags: PersonalDataFlag[]) => void;
+}
+
+/**
+ * A note that looks like it holds personal data, for facilitators: the kinds found, never the
+ * author and never which words.
+ */
+export interface PersonalDataFlag {
+  noteId: string;
+  kinds: PersonalDataKind[];
 }
 
 /** socket.io events a client emits. */

@@ -22,6 +22,8 @@ import {
   type OffstageNote,
   type PointerInfo,
   type PresenceInfo,
+  type PersonalDataFlag,
+  type PersonalDataKind,
   type Reaction,
   type SessionInfo,
 } from '@pajataulu/shared';
@@ -77,6 +79,8 @@ export interface ChannelEvents {
   votes: (c: { roundId: string; byNote: Record<string, number> }) => void;
   station: (promptId: string) => void;
   reactions: (c: { noteId: string; mine: Reaction[] }) => void;
+  /** Facilitators only. */
+  flags: (flags: PersonalDataFlag[]) => void;
 }
 
 /** The command channel (socket.io in the app). */
@@ -116,6 +120,8 @@ export interface ConnectionState {
   myVotes: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** The reactions this participant gave, per note. */
   myReactions: Readonly<Record<string, readonly Reaction[]>>;
+  /** Facilitators only: notes that look like they hold personal data, and what it looks like. */
+  flags: Readonly<Record<string, readonly PersonalDataKind[]>>;
   station: string | undefined;
   pointer: PointerInfo | undefined;
   /** Server time minus local time, in ms (for the timer). */
@@ -202,6 +208,7 @@ export class BoardConnection {
       queued: this.queue.pending.length,
       myVotes: {},
       myReactions: {},
+      flags: {},
       station: undefined,
       pointer: undefined,
       clockOffset: 0,
@@ -241,6 +248,7 @@ export class BoardConnection {
         own,
         myVotes: s.votes,
         myReactions: s.reactions ?? {},
+        flags: Object.fromEntries((s.flags ?? []).map((f) => [f.noteId, f.kinds])),
         station: s.station,
         clockOffset: s.serverTime - Date.now(),
       };
@@ -266,6 +274,14 @@ export class BoardConnection {
     command.on('reactions', ({ noteId, mine }) =>
       this.set({ myReactions: { ...this.state.myReactions, [noteId]: mine } }),
     );
+    command.on('flags', (changes) => {
+      const flags = { ...this.state.flags };
+      for (const { noteId, kinds } of changes) {
+        if (kinds.length > 0) flags[noteId] = kinds;
+        else delete flags[noteId];
+      }
+      this.set({ flags });
+    });
     docChannel.onSynced((synced) => {
       this.state = { ...this.state, synced };
       this.refresh();

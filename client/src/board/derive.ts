@@ -66,3 +66,14 @@ export function groupLabels(meta: BoardMeta): ReadonlyMap<string, string> {
 export function clusterLabels(board: ViewBoard): ReadonlyMap<string, string> {
   return new Map(board.clusters.map((c) => [c.id, c.label]));
 }
+
+/**
+ * The display names the board shows (named boards: the authors of its notes), for the
+ * personal-data guard. Anonymous boards show none.
+ */
+export function boardNames(board: ViewBoard): string[] {
+  if (board.meta.mode !== 'named') return [];
+  const names = new Set<string>();
+  for (const n of board.notes) if (n.author) names.add(n.author);
+  return [...names];
+}

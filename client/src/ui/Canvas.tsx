@@ -44,6 +44,8 @@ export interface CanvasProps {
   selected?: ReadonlySet<string>;
   /** Cluster labels by id, shown on their notes. */
   clusterLabels?: ReadonlyMap<string, string>;
+  /** Facilitators only: notes the server flagged as looking like they hold personal data. */
+  flagged?: Readonly<Record<string, unknown>>;
   onMoveNote?: (id: string, x: number, y: number) => void;
   onMovePrompt?: (id: string, x: number, y: number) => void;
   onResizePrompt?: (id: string, w: number, h: number) => void;
@@ -116,6 +118,7 @@ export function Canvas(props: CanvasProps) {
     }),
     [t],
   );
+  const flagLabel = t('personalData.flagShort');
   const fillOf = (n: ViewNote) =>
     props.highContrast
       ? '#ffffff'
@@ -262,6 +265,7 @@ export function Canvas(props: CanvasProps) {
                 readable={readable}
                 shadow={shadow}
                 groupLabel={n.group ? props.groupLabels.get(n.group) : undefined}
+                flagLabel={props.flagged?.[n.id] ? flagLabel : undefined}
                 labels={labels}
                 highlighted={props.highlight?.has(n.id) ?? false}
                 selected={props.selected?.has(n.id) ?? false}

@@ -2,20 +2,20 @@
  * The board as semantic HTML: prompts as headings, notes as list items. Fully usable with a
  * keyboard and a screen reader, live on the same replica as the canvas.
  */
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
-  MAX_NOTE_TEXT_LENGTH,
-  NOTE_SIZE,
   REACTIONS,
   type Reaction,
-  randomId,
   type CommandInput,
+  type PersonalDataKind,
   type Prompt,
   type VoteRound,
 } from '@pajataulu/shared';
 import type { ViewBoard, ViewNote } from '../board/overlay.js';
 import { freeSpot } from '../board/view.js';
+import { AddNote, EditNoteText } from './ListComposer.js';
+import { PersonalDataFlagLine } from './PersonalDataWarning.js';
 import { REACTION_EMOJI } from './NoteActions.js';
 
 /** New notes are announced at most this often, summed up, so a burst does not flood a reader. */
@@ -38,6 +38,10 @@ export interface ListViewProps {
   myReactions: Readonly<Record<string, readonly Reaction[]>>;
   dotsLeft: number;
   groupLabels: ReadonlyMap<string, string>;
+  /** Display names the board shows, for the personal-data guard (see `boardNames`). */
+  names: readonly string[];
+  /** Facilitators only: what personal data the server found, per note. */
+  flags: Readonly<Record<string, readonly PersonalDataKind[]>>;
   run: (c: CommandInput) => void;
   /** Shows a note on the canvas. */
   onShowOnCanvas: (n: ViewNote) => void;
@@ -62,7 +66,6 @@ function NoteItem(props: ListViewProps & { note: ViewNote; prompts: Prompt[] }) 
   const { t } = useTranslation();
   const { note: n } = props;
   const [editing, setEditing] = useState(false);
-  const [text, setText] = useState(n.text);
   const mine = props.own.has(n.id);
   const facts: string[] = [];
   if (n.author) facts.push(n.author);
@@ -80,33 +83,16 @@ function NoteItem(props: ListViewProps & { note: ViewNote; prompts: Prompt[] }) 
   return (
     <li className="list-note" data-testid="list-note">
       {editing ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            props.run({ type: 'note.update', id: n.id, text });
+        <EditNoteText
+          noteId={n.id}
+          initial={n.text}
+          names={props.names}
+          onSave={(edited) => {
+            props.run({ type: 'note.update', id: n.id, text: edited });
             setEditing(false);
           }}
-        >
-          <label htmlFor={`edit-${n.id}`} className="visually-hidden">
-            {t('editor.label')}
-          </label>
-          <textarea
-            id={`edit-${n.id}`}
-            value={text}
-            maxLength={MAX_NOTE_TEXT_LENGTH}
-            onChange={(e) => setText(e.target.value)}
-            rows={3}
-            autoFocus
-          />
-          <div className="editor-row buttons">
-            <button type="button" onClick={() => setEditing(false)}>
-              {t('editor.cancel')}
-            </button>
-            <button type="submit" className="primary">
-              {t('editor.save')}
-            </button>
-          </div>
-        </form>
+          onCancel={() => setEditing(false)}
+        />
       ) : (
         <p className="list-note-text">{n.text || '—'}</p>
       )}
@@ -116,6 +102,7 @@ function NoteItem(props: ListViewProps & { note: ViewNote; prompts: Prompt[] }) 
         </p>
       )}
       {facts.length > 0 && <p className="muted small">{facts.join(' · ')}</p>}
+      {props.flags[n.id] && <PersonalDataFlagLine kinds={props.flags[n.id]!} />}
       <div className="list-note-actions">
         {votes > 0 && <span className="muted small">{t('vote.total', { count: votes })}</span>}
         {n.offstage === null &&
@@ -164,11 +151,7 @@ function NoteItem(props: ListViewProps & { note: ViewNote; prompts: Prompt[] }) 
         </button>
         {props.canEdit(n) && !editing && (
           <>
-            <button
-              type="button"
-              className="small-button"
-              onClick={() => (setText(n.text), setEditing(true))}
-            >
+            <button type="button" className="small-button" onClick={() => setEditing(true)}>
               {t('actions.edit')}
             </button>
             <button
@@ -211,50 +194,6 @@ function NoteItem(props: ListViewProps & { note: ViewNote; prompts: Prompt[] }) 
   );
 }
 
-function AddNote({
-  prompt,
-  board,
-  run,
-}: {
-  prompt: Prompt | null;
-  board: ViewBoard;
-  run: (c: CommandInput) => void;
-}) {
-  const { t } = useTranslation();
-  const [text, setText] = useState('');
-  const id = `add-${prompt?.id ?? 'other'}`;
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!text.trim()) return;
-    const center = prompt
-      ? { x: prompt.x + prompt.w / 2, y: prompt.y + prompt.h / 2 }
-      : { x: -NOTE_SIZE * 4, y: 0 };
-    run({
-      type: 'note.add',
-      id: randomId(20),
-      ...freeSpot(board.notes, center),
-      text: text.trim(),
-    });
-    setText('');
-  }
-  return (
-    <form className="list-add" onSubmit={submit}>
-      <label htmlFor={id}>{t('list.add')}</label>
-      <textarea
-        id={id}
-        value={text}
-        maxLength={MAX_NOTE_TEXT_LENGTH}
-        rows={2}
-        onChange={(e) => setText(e.target.value)}
-        placeholder={t('editor.placeholder')}
-      />
-      <button type="submit" className="primary" disabled={!text.trim()}>
-        {t('list.addButton')}
-      </button>
-    </form>
-  );
-}
-
 export function ListView(props: ListViewProps) {
   const { t } = useTranslation();
   const prompts = [...props.board.prompts].sort(byPosition);
@@ -291,7 +230,7 @@ export function ListView(props: ListViewProps) {
             <p className="muted">{t('list.noNotes')}</p>
           )}
           {props.canAdd && !(prompt?.locked ?? false) && (
-            <AddNote prompt={prompt} board={props.board} run={props.run} />
+            <AddNote prompt={prompt} board={props.board} names={props.names} run={props.run} />
           )}
         </section>
       ))}

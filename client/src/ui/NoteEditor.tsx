@@ -3,18 +3,33 @@
  * spell-checking and on-screen keyboard. On a phone it sits at the top so the keyboard never
  * covers it.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { MAX_NOTE_TEXT_LENGTH, NOTE_COLORS, NOTE_SIZE, type NoteColor } from '@pajataulu/shared';
+import {
+  MAX_NOTE_TEXT_LENGTH,
+  NOTE_COLORS,
+  NOTE_SIZE,
+  type NoteColor,
+  type PersonalDataKind,
+} from '@pajataulu/shared';
 import type { ViewNote } from '../board/overlay.js';
 import { toScreen, type View } from '../board/view.js';
 import { NOTE_FILL } from './colors.js';
+import {
+  PersonalDataFlagLine,
+  PersonalDataWarning,
+  usePersonalDataGuard,
+} from './PersonalDataWarning.js';
 
 export interface NoteEditorProps {
   note: ViewNote;
   view: View;
   compact: boolean;
   canDelete: boolean;
+  /** Display names the board shows, for the personal-data guard. */
+  names: readonly string[];
+  /** Facilitators only: what personal data the server found in this note. */
+  flag: readonly PersonalDataKind[] | undefined;
   /** Facilitator tools for this note. */
   moderation:
     { hide: () => void; unhide: () => void; removeAuthor: (() => void) | undefined } | undefined;
@@ -47,7 +62,14 @@ export function NoteEditor(props: NoteEditorProps) {
       done.current = true;
       fn(...args);
     };
-  const save = once(() => props.onSave(text, color));
+  const guard = usePersonalDataGuard(props.names, area);
+  // Changed text passes the personal-data guard first; a warning keeps the editor open.
+  const save = () => {
+    if (done.current) return;
+    if (text !== note.text && text.trim() !== '' && !guard.check(text)) return;
+    done.current = true;
+    props.onSave(text, color);
+  };
   const close = once(props.onClose);
   const remove = once(props.onDelete);
   const box = useRef<HTMLDivElement>(null);
@@ -61,9 +83,21 @@ export function NoteEditor(props: NoteEditorProps) {
   };
   const pos = toScreen(props.view, { x: note.x, y: note.y });
   const side = Math.max(NOTE_SIZE * props.view.scale, 220);
+  const top = Math.max(8, pos.y);
+  // A warning makes the editor taller; lift it so its buttons stay on screen.
+  const [lift, setLift] = useState(0);
+  const warned = guard.warning !== null;
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (props.compact || !el) return;
+    const bottom = el.getBoundingClientRect().bottom + lift;
+    setLift(Math.min(Math.max(0, bottom + 8 - window.innerHeight), Math.max(0, top - 8)));
+    // Measured when the warning opens or closes, not on every keystroke.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [warned]);
   const style = props.compact
     ? undefined
-    : { left: Math.max(8, pos.x), top: Math.max(8, pos.y), width: Math.max(side, 280) };
+    : { left: Math.max(8, pos.x), top: top - lift, width: Math.max(side, 280) };
 
   return (
     <div
@@ -112,35 +146,44 @@ export function NoteEditor(props: NoteEditorProps) {
           ))}
         </div>
       </div>
-      <div className="editor-row buttons">
-        {props.canDelete && (
-          <button type="button" className="danger" onClick={remove}>
-            {t('editor.delete')}
+      {props.flag && !guard.warning && <PersonalDataFlagLine kinds={props.flag} />}
+      {guard.warning ? (
+        <PersonalDataWarning
+          kinds={guard.warning.kinds}
+          onEdit={guard.edit}
+          onSend={() => (guard.confirm(), save())}
+        />
+      ) : (
+        <div className="editor-row buttons">
+          {props.canDelete && (
+            <button type="button" className="danger" onClick={remove}>
+              {t('editor.delete')}
+            </button>
+          )}
+          {props.moderation && note.offstage !== 'hidden' && (
+            <button type="button" onClick={once(props.moderation.hide)}>
+              {t('facilitator.hideNote')}
+            </button>
+          )}
+          {props.moderation && note.offstage === 'hidden' && (
+            <button type="button" onClick={once(props.moderation.unhide)}>
+              {t('facilitator.unhideNote')}
+            </button>
+          )}
+          {props.moderation?.removeAuthor && (
+            <button type="button" className="danger" onClick={props.moderation.removeAuthor}>
+              {t('facilitator.removeAuthor')}
+            </button>
+          )}
+          <span className="spacer" />
+          <button type="button" onClick={close}>
+            {t('editor.cancel')}
           </button>
-        )}
-        {props.moderation && note.offstage !== 'hidden' && (
-          <button type="button" onClick={once(props.moderation.hide)}>
-            {t('facilitator.hideNote')}
+          <button type="button" className="primary" data-testid="note-save" onClick={save}>
+            {t('editor.save')}
           </button>
-        )}
-        {props.moderation && note.offstage === 'hidden' && (
-          <button type="button" onClick={once(props.moderation.unhide)}>
-            {t('facilitator.unhideNote')}
-          </button>
-        )}
-        {props.moderation?.removeAuthor && (
-          <button type="button" className="danger" onClick={props.moderation.removeAuthor}>
-            {t('facilitator.removeAuthor')}
-          </button>
-        )}
-        <span className="spacer" />
-        <button type="button" onClick={close}>
-          {t('editor.cancel')}
-        </button>
-        <button type="button" className="primary" data-testid="note-save" onClick={save}>
-          {t('editor.save')}
-        </button>
-      </div>
+        </div>
+      )}
     </div>
   );
 }

@@ -30,6 +30,7 @@ import {
 } from '@pajataulu/shared';
 import { createLogger } from '../log.js';
 import type { BoardLock, ParticipantRecord, Storage } from '../storage/storage.js';
+import { boardFlagSource } from './personal-data.js';
 import { applyBatch, type AppliedBatch, type ApplyContext } from './pipeline/apply-batch.js';
 import {
   EMPTY_PLAN,
@@ -175,6 +176,7 @@ export class LiveBoard {
       this.current,
       listRounds(this.doc).map((r) => r.id),
       session,
+      this.doc,
     );
   }
 
@@ -319,7 +321,7 @@ export class LiveBoard {
         this.lastUpdateId = info.updateId;
         this.updatesSinceCompaction++;
       }
-      const plan = applied.ledger.plan(this.current);
+      const plan = applied.ledger.plan(this.current, boardFlagSource(this.doc, this.current));
       this.hooks.committed(this.id, applied.commit.update, plan, info);
     }
     acknowledge(writes, applied.outcomes, this.version());

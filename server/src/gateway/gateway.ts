@@ -253,6 +253,7 @@ export class CommandGateway {
         votes: view.votes,
         reactions: view.reactions,
         offstage: view.offstage,
+        ...(view.flags ? { flags: view.flags } : {}),
         serverTime: Date.now(),
       });
       socket.emit('presence', this.presenceOf(session.boardId));
@@ -337,6 +338,9 @@ export class CommandGateway {
             this.io.to(room).emit('removed');
             // Let the acknowledgement and the notice go out first.
             setImmediate(() => this.io.in(room).disconnectSockets(true));
+            break;
+          case 'flags':
+            this.io.to(room).emit('flags', d.flags);
             break;
           case 'keyRotated':
             // Sessions opened with the old key end; the facilitator who rotated reconnects with the new one.

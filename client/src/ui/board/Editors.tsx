@@ -4,7 +4,7 @@
  */
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import { voting } from '../../board/derive.js';
+import { boardNames, voting } from '../../board/derive.js';
 import type { ViewNote } from '../../board/overlay.js';
 import type { BoardStore } from '../../board/store.js';
 import { NoteActions } from '../NoteActions.js';
@@ -52,6 +52,8 @@ export function NoteEditors() {
         view={view}
         compact={compact}
         canDelete={store.canEdit(note)}
+        names={boardNames(c.board)}
+        flag={c.flags[note.id]}
         moderation={store.facilitator ? moderation(store, note, c.own.has(note.id), t) : undefined}
         onSave={(text, color) => store.saveNote(note, text, color)}
         onDelete={() => {

@@ -5,7 +5,14 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { canEver } from '@pajataulu/shared';
-import { clusterLabels, groupLabels, topNotes, voting, waitingTotal } from '../../board/derive.js';
+import {
+  boardNames,
+  clusterLabels,
+  groupLabels,
+  topNotes,
+  voting,
+  waitingTotal,
+} from '../../board/derive.js';
 import type { BoardStore } from '../../board/store.js';
 import { toScreen } from '../../board/view.js';
 import { Canvas } from '../Canvas.js';
@@ -91,6 +98,7 @@ function BoardList() {
   const { board } = c;
   const { openRound, myDots, dotsLeft } = voting(board, c.myVotes);
   const labels = useMemo(() => groupLabels(board.meta), [board.meta]);
+  const names = useMemo(() => boardNames(board), [board]);
   return (
     <ListView
       board={board}
@@ -103,6 +111,8 @@ function BoardList() {
       myReactions={c.myReactions}
       dotsLeft={dotsLeft}
       groupLabels={labels}
+      names={names}
+      flags={c.flags}
       run={store.act}
       onShowOnCanvas={store.showOnCanvas}
     />
@@ -126,6 +136,7 @@ function BoardCanvas() {
     <Canvas
       board={board}
       own={own}
+      flagged={s.connection.flags}
       view={s.view}
       onView={store.setView}
       width={s.width}

@@ -33,6 +33,8 @@ export interface NoteShapeProps {
   readable: boolean;
   shadow: boolean;
   groupLabel: string | undefined;
+  /** Facilitators only: the mark of a note the server flagged as holding personal data. */
+  flagLabel: string | undefined;
   labels: NoteLabels;
   highlighted: boolean;
   selected: boolean;
@@ -89,6 +91,7 @@ export const NoteShape = memo(function NoteShape(props: NoteShapeProps) {
   if (props.clusterLabel) footer.push(`▣ ${props.clusterLabel}`);
   if (n.author) footer.push(n.author);
   if (props.groupLabel) footer.push(props.groupLabel);
+  if (props.flagLabel) footer.push(`⚠ ${props.flagLabel}`);
   if (n.offstage === 'private') footer.push(props.labels.onlyYou);
   else if (n.offstage === 'hidden') footer.push(props.labels.hidden);
   else if (props.mine) footer.push(props.labels.yours);

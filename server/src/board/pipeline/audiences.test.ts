@@ -12,6 +12,7 @@ import {
   participantSession,
   useStoredBoard,
 } from '../../test/pipeline-fixture.js';
+import { boardFlagSource } from '../personal-data.js';
 import type { Session } from '../session.js';
 import { endings, sessionView, type DeliveryPlan, type Recipient } from './audiences.js';
 
@@ -160,5 +161,68 @@ describe('sessionView', () => {
     expect(
       sessionView(fx.board.state, [], participantSession(fx.board.boardId, randomId(20))),
     ).toBeUndefined();
+  });
+});
+
+describe('personal-data flags', () => {
+  it('go to facilitators alone, by kind, for the notes they may read', async () => {
+    const a = await join();
+    const b = await join();
+    const code = randomId(20);
+    const clean = randomId(20);
+    const hidden = randomId(20);
+    const applied = await commitCommands(
+      fx.storage,
+      fx.board,
+      [a, noteAdd('Potilas 131052-308T soitti', code)],
+      [a, noteAdd('Hyvä päivä', clean)],
+      [b, noteAdd('Soita 040 123 4567', hidden)],
+      [f(), envelope({ type: 'note.hide', id: hidden })],
+    );
+    const plan = applied.ledger.plan(fx.board.state, boardFlagSource(fx.board.doc, fx.board.state));
+    const toFacilitators = plan.entries.find((e) => 'facilitators' in e.to)!.deliveries;
+    const flags = toFacilitators.flatMap((d) => (d.event === 'flags' ? d.flags : []));
+    expect(flags.sort((x, y) => x.noteId.localeCompare(y.noteId))).toEqual(
+      [
+        { noteId: code, kinds: ['identityCode'] },
+        { noteId: clean, kinds: [] },
+        { noteId: hidden, kinds: ['phone'] },
+      ].sort((x, y) => x.noteId.localeCompare(y.noteId)),
+    );
+    for (const p of [a, b])
+      expect(eventsFor(plan, { participantId: p.participantId! })).not.toContain('flags');
+    // Nothing in a flag points at an author.
+    expect(JSON.stringify(flags)).not.toContain(a.participantId!);
+    expect(JSON.stringify(flags)).not.toContain(b.participantId!);
+
+    // A connecting facilitator gets the flagged notes; a participant's view has none.
+    const vf = sessionView(fx.board.state, [], f(), fx.board.doc)!;
+    expect(vf.flags?.map((x) => x.noteId).sort()).toEqual([code, hidden].sort());
+    expect(sessionView(fx.board.state, [], a, fx.board.doc)).not.toHaveProperty('flags');
+  });
+
+  it('leave a private note alone until it is revealed', async () => {
+    const a = await join();
+    await batch([f(), envelope({ type: 'board.update', privateWriting: true })]);
+    const id = randomId(20);
+    const written = await commitCommands(fx.storage, fx.board, [
+      a,
+      noteAdd('maija@example.fi', id),
+    ]);
+    const source = () => boardFlagSource(fx.board.doc, fx.board.state);
+    expect(
+      eventsFor(written.ledger.plan(fx.board.state, source()), { facilitators: true }),
+    ).toEqual([]);
+    expect(sessionView(fx.board.state, [], f(), fx.board.doc)!.flags).toEqual([]);
+    const revealed = await commitCommands(fx.storage, fx.board, [
+      f(),
+      envelope({ type: 'board.reveal' }),
+    ]);
+    expect(
+      revealed.ledger
+        .plan(fx.board.state, source())
+        .entries.flatMap((e) => e.deliveries)
+        .filter((d) => d.event === 'flags'),
+    ).toEqual([{ event: 'flags', flags: [{ noteId: id, kinds: ['email'] }] }]);
   });
 });

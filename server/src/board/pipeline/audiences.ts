@@ -12,12 +12,15 @@ import {
   type OffstageChange,
   type OffstageNote,
   type OffstageRecord,
+  type PersonalDataFlag,
   type PrivateEffect,
   type PrivateState,
   type PrivateView,
   type Reaction,
   type ServerToClientEvents,
 } from '@pajataulu/shared';
+import type * as Y from 'yjs';
+import { boardFlags, flagsOf, type FlagSource } from '../personal-data.js';
 import type { Session } from '../session.js';
 
 /** Who a delivery goes to: one participant (every tab of theirs), or every facilitator. */
@@ -41,7 +44,9 @@ export type Delivery =
   /** The participant was removed: they are told, then their connections end. */
   | { event: 'removed' }
   /** The facilitator key was replaced: connections opened with the old key end. */
-  | { event: 'keyRotated' };
+  | { event: 'keyRotated' }
+  /** Facilitators only: what personal data the notes of the batch look like they hold. */
+  | { event: 'flags'; flags: PersonalDataFlag[] };
 
 export interface PlanEntry {
   to: Recipient;
@@ -90,12 +95,15 @@ export class AudienceLedger {
   private readonly ownNotes = new Map<Session, string[]>();
   private readonly revoked: string[] = [];
   private keyRotated = false;
+  /** Notes whose text facilitators may now read anew: written, edited, revealed or hidden. */
+  private readonly texts = new Set<string>();
 
   /** Notes an effect; call it before `before` (the private state) applies the effect. */
   effect(e: PrivateEffect, before: PrivateView): void {
     switch (e.kind) {
       case 'offstagePut': {
         const previous = before.offstage(e.note.id);
+        if (e.note.state === 'hidden') this.texts.add(e.note.id);
         // A note that changes audience (a private note revealed) leaves the old one's view.
         if (previous && audienceKey(previous) !== audienceKey(e.note))
           this.change(audienceKey(previous), 'remove', previous);
@@ -105,6 +113,8 @@ export class AudienceLedger {
       case 'offstageDelete': {
         const rec = before.offstage(e.noteId);
         if (rec) this.change(audienceKey(rec), 'remove', rec);
+        // A private note revealed, or a hidden one restored, is read from the document now.
+        this.texts.add(e.noteId);
         return;
       }
       case 'vote':
@@ -129,14 +139,22 @@ export class AudienceLedger {
 
   /** Notes a command applied for `session`. */
   applied(session: Session, command: Command): void {
+    if (
+      command.type === 'note.add' ||
+      (command.type === 'note.update' && command.text !== undefined)
+    )
+      this.texts.add(command.id);
     if (command.type !== 'note.add' || !session.participantId) return;
     const ids = this.ownNotes.get(session);
     if (ids) ids.push(command.id);
     else this.ownNotes.set(session, [command.id]);
   }
 
-  /** The plan, with the participants' own dots and reactions read from `after` (the committed state). */
-  plan(after: PrivateView): DeliveryPlan {
+  /**
+   * The plan, with the participants' own dots and reactions read from `after` (the committed
+   * state), and, given the committed board's `notes`, the facilitators' personal-data flags.
+   */
+  plan(after: PrivateView, notes?: FlagSource): DeliveryPlan {
     const entries = new Map<string, PlanEntry>();
     const to = (key: string, d: Delivery) => {
       let e = entries.get(key);
@@ -167,6 +185,8 @@ export class AudienceLedger {
       to(participant(session.participantId!), { event: 'own.notes', noteIds, except: session });
     for (const pid of this.revoked) to(participant(pid), { event: 'removed' });
     if (this.keyRotated) to(FACILITATORS, { event: 'keyRotated' });
+    const flags = notes && this.texts.size > 0 ? flagsOf(this.texts, notes) : [];
+    if (flags.length > 0) to(FACILITATORS, { event: 'flags', flags });
     return { entries: [...entries.values()] };
   }
 
@@ -208,16 +228,20 @@ export interface SessionView {
   reactions: Record<string, Reaction[]>;
   /** Offstage notes the session may see: its own private ones, or every hidden one. */
   offstage: OffstageNote[];
+  /** Facilitators only: notes they may read that look like they hold personal data. */
+  flags?: PersonalDataFlag[];
 }
 
 /**
  * What `session` may see, given the board's rounds; undefined for a participant who is unknown
- * or was removed.
+ * or was removed. Given the committed document, a facilitator's view carries the personal-data
+ * flags.
  */
 export function sessionView(
   state: PrivateState,
   roundIds: readonly string[],
   session: Session,
+  doc?: Y.Doc,
 ): SessionView | undefined {
   const pid = session.participantId;
   const participant = pid ? state.participant(pid) : undefined;
@@ -233,6 +257,7 @@ export function sessionView(
     offstage: offstage.map(toOffstageNote),
   };
   if (participant?.group) view.group = participant.group;
+  if (session.role === 'facilitator' && doc) view.flags = boardFlags(doc, state);
   const station = pid ? state.stationOf(pid) : undefined;
   if (station) view.station = station;
   if (pid)
