@@ -6,7 +6,13 @@
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { BOARD_SCHEMA_VERSION, initBoardDoc, NOTE_COLORS, toBackup } from '@pajataulu/shared';
+import {
+  BOARD_SCHEMA_VERSION,
+  initBoardDoc,
+  NOTE_COLORS,
+  toBackup,
+  newNote,
+} from '@pajataulu/shared';
 import { startServer, type CreatedBoard, type TestServer } from './harness.js';
 
 /** The stall time the test server runs with, instead of EXPORT_STALL_MS. */
@@ -33,21 +39,16 @@ async function denseBoard(url: string, count: number, seed: number): Promise<Cre
     x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
     return x.toString(36).slice(0, 6);
   };
-  const notes = Array.from({ length: count }, (_, i) => ({
-    id: `n${String(i).padStart(19, '0')}`,
-    promptId: null,
-    text: Array.from({ length: 30 }, word).join(' '),
-    x: (i % 20) * 170,
-    y: Math.floor(i / 20) * 170,
-    color: NOTE_COLORS[i % NOTE_COLORS.length]!,
-    createdAt: i,
-    group: null,
-    author: null,
-    month: null,
-    reactions: {},
-    votes: {},
-    cluster: null,
-  }));
+  const notes = Array.from({ length: count }, (_, i) =>
+    newNote({
+      id: `n${String(i).padStart(19, '0')}`,
+      text: Array.from({ length: 30 }, word).join(' '),
+      x: (i % 20) * 170,
+      y: Math.floor(i / 20) * 170,
+      color: NOTE_COLORS[i % NOTE_COLORS.length]!,
+      createdAt: i,
+    }),
+  );
   const res = await fetch(`${url}/api/boards/import`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

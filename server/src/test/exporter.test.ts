@@ -11,6 +11,7 @@ import {
   readBoard,
   type BoardState,
   type Note,
+  newNote,
 } from '@pajataulu/shared';
 import {
   ExportAbortedError,
@@ -31,21 +32,16 @@ function tallBoard(): BoardState {
     now: 0,
     schemaVersion: BOARD_SCHEMA_VERSION,
   });
-  const notes: Note[] = Array.from({ length: 40 }, (_, i) => ({
-    id: `n${String(i).padStart(19, '0')}`,
-    promptId: null,
-    text: `lappu ${i}`,
-    x: (i % 5) * 1_900,
-    y: Math.floor(i / 5) * 1_000,
-    color: NOTE_COLORS[i % NOTE_COLORS.length]!,
-    createdAt: i,
-    group: null,
-    author: null,
-    month: null,
-    reactions: {},
-    votes: {},
-    cluster: null,
-  }));
+  const notes: Note[] = Array.from({ length: 40 }, (_, i) =>
+    newNote({
+      id: `n${String(i).padStart(19, '0')}`,
+      text: `lappu ${i}`,
+      x: (i % 5) * 1_900,
+      y: Math.floor(i / 5) * 1_000,
+      color: NOTE_COLORS[i % NOTE_COLORS.length]!,
+      createdAt: i,
+    }),
+  );
   return { ...readBoard(doc), notes };
 }
 

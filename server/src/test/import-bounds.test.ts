@@ -14,6 +14,7 @@ import {
   NOTE_COLORS,
   toBackup,
   type Note,
+  newNote,
 } from '@pajataulu/shared';
 import { MAX_IMPORT_DEPTH } from '../http/import-parse.js';
 import {
@@ -45,21 +46,16 @@ function largeBackup(count: number): string {
     schemaVersion: BOARD_SCHEMA_VERSION,
   });
   const backup = toBackup(doc, 0);
-  const notes: Note[] = Array.from({ length: count }, (_, i) => ({
-    id: `n${String(i).padStart(19, '0')}`,
-    promptId: null,
-    text: `Lappu ${i}: ${'ajatus '.repeat(40)}`.trim(),
-    x: (i % 100) * 200,
-    y: Math.floor(i / 100) * 200,
-    color: NOTE_COLORS[i % NOTE_COLORS.length]!,
-    createdAt: i,
-    group: null,
-    author: null,
-    month: null,
-    reactions: {},
-    votes: {},
-    cluster: null,
-  }));
+  const notes: Note[] = Array.from({ length: count }, (_, i) =>
+    newNote({
+      id: `n${String(i).padStart(19, '0')}`,
+      text: `Lappu ${i}: ${'ajatus '.repeat(40)}`.trim(),
+      x: (i % 100) * 200,
+      y: Math.floor(i / 100) * 200,
+      color: NOTE_COLORS[i % NOTE_COLORS.length]!,
+      createdAt: i,
+    }),
+  );
   return JSON.stringify({ ...backup, board: { ...backup.board, notes } });
 }
 
