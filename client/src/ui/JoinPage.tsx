@@ -58,6 +58,17 @@ export function JoinPage({ code }: { code: string }) {
             <p className="notice">
               {info.mode === 'named' ? t('join.named') : t('join.anonymous')}
             </p>
+            <details className="who-sees" data-testid="who-sees">
+              <summary>{t('join.whoSeesTitle')}</summary>
+              <ul>
+                {info.groups.length > 0 && (
+                  <li>{t('join.whoSeesGroup', { count: DEFAULT_GROUP_THRESHOLD })}</li>
+                )}
+                <li>{t('join.whoSeesTime')}</li>
+                <li>{t('join.whoSeesEdits')}</li>
+                <li>{t('join.whoSeesPersonal')}</li>
+              </ul>
+            </details>
             {info.mode === 'named' && (
               <>
                 <label htmlFor="join-name">{t('join.name')}</label>
